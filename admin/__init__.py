@@ -1,0 +1,1 @@
+"""The moderators' web app and the `qualifiers` command-line tool."""

@@ -1,0 +1,1 @@
+"""The bootstrap function that every viewer page calls first."""

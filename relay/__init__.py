@@ -1,0 +1,1 @@
+"""The self-hosted transport: an SSE server fed by Redis pub/sub."""

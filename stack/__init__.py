@@ -1,0 +1,1 @@
+"""Local stand-ins for the production services, and the `make run` stack."""
