@@ -223,3 +223,37 @@ def python_env(**overrides: str) -> dict[str, str]:
     env.update(overrides)
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+class PythonService(Service):
+    """One of the project's own services, run as `python -m MODULE ARGS`."""
+
+    def __init__(self, name: str, workdir: Path, args: list[str], env: dict[str, str],
+                 port: int | None = None):
+        super().__init__(workdir)
+        self.name = name
+        self.args = args
+        self.env = env
+        self.port = port
+
+    def command(self) -> list[str]:
+        return [sys.executable, *self.args]
+
+    def ports(self) -> list[int]:
+        return [self.port] if self.port else []
+
+    def start(self) -> "PythonService":
+        log = open(self.workdir / f"{self.name}.log", "ab")
+        self.process = subprocess.Popen(
+            self.command(), stdout=log, stderr=subprocess.STDOUT, env=python_env(**self.env),
+            cwd=Path(__file__).parents[1],
+        )
+        log.close()
+        for port in self.ports():
+            wait_for_port(port, timeout=30, process=self.process)
+        logger.info("%s started, pid %s", self.name, self.process.pid)
+        return self
+
+    def log_text(self) -> str:
+        path = self.workdir / f"{self.name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""

@@ -1,0 +1,55 @@
+"""`make run`: start the whole system on loopback in the foreground; Ctrl-C stops it."""
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from stack.local import LocalStack
+
+logger = logging.getLogger("stack")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--workdir", type=Path, default=Path(".stack"),
+                        help="folder for data, logs and the built site (default: .stack)")
+    parser.add_argument("--no-demo", action="store_true",
+                        help="do not load the demo qualifier day into an empty Redis")
+    return parser.parse_args(argv)
+
+
+def print_urls(stack: LocalStack) -> None:
+    print(f"""
+Qualifier Hub is running on loopback:
+  viewer page   {stack.site_url}
+  admin         {stack.admin_url}   (create a login: .venv/bin/qualifiers user add NAME --role admin)
+  SSE relay     {stack.relay_url}
+  Redis         {stack.redis_url}
+  MQTT          tcp://127.0.0.1:{stack.ports.mqtt}  ws://127.0.0.1:{stack.ports.mqtt_ws}/mqtt
+Animate a qualifier day:
+  REDIS_URL={stack.redis_url} .venv/bin/qualifiers replay stack/demo/qualifier-day.edits.jsonl --speed 60
+Logs are in {stack.workdir / 'logs'}. Press Ctrl-C to stop.
+""", flush=True)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    stack = LocalStack(args.workdir.resolve())
+    try:
+        stack.start(load_demo=not args.no_demo)
+        print_urls(stack)
+        stopping.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        logger.info("stopping")
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()
