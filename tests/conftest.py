@@ -72,3 +72,21 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory):
+    """The whole system (servers, bridge, relay, admin, gateway, built site) on free ports.
+
+    Started once per test session; tests that restart a part must leave it running.
+    """
+    from stack.local import LocalStack, Ports
+
+    stack = LocalStack(tmp_path_factory.mktemp("stack"), ports=Ports.free())
+    try:
+        stack.start()
+    except Exception:
+        stack.stop()
+        raise
+    yield stack
+    stack.stop()
