@@ -1,0 +1,38 @@
+"""HTML rendering: one autoescaping jinja2 environment for every page and fragment."""
+
+import datetime
+from pathlib import Path
+
+import jinja2
+from starlette.templating import Jinja2Templates
+
+from model.markdown import parse, safe_href
+from model.urls import display_url
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def format_timestamp(milliseconds) -> str:
+    """Format a Unix time in milliseconds as UTC, such as `2024-05-01 18:02:11 UTC`."""
+    moment = datetime.datetime.fromtimestamp(int(milliseconds) / 1000, datetime.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def make_environment() -> jinja2.Environment:
+    # Every template is HTML, so autoescape is on for all of them, whatever the suffix.
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["markdown"] = parse
+    environment.filters["safe_href"] = safe_href
+    environment.filters["display_url"] = display_url
+    environment.filters["timestamp"] = format_timestamp
+    return environment
+
+
+def make_templates() -> Jinja2Templates:
+    return Jinja2Templates(env=make_environment())

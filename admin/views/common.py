@@ -1,0 +1,36 @@
+"""The pattern every edit form follows: commit, or show the form again with the reason."""
+
+import logging
+
+from admin.forms import base_version
+from admin.pages import flash, form_error, redirect
+from model.errors import NotFoundError, ValidationError
+from store.errors import ConflictError
+
+logger = logging.getLogger(__name__)
+
+
+def services(request):
+    return request.app.state.admin
+
+
+def commit_form(request, user, form, key, edit, show_page, done_url, done_message):
+    """Run `edit(base_version)`; on success redirect to `done_url` with a flash message.
+
+    On a rejected edit nothing is stored and `show_page(error, status_code)` renders
+    the page again with the reason next to the form called `key`.
+    """
+    try:
+        edit(base_version(form))
+    except ValidationError as exc:
+        return show_page(form_error(key, exc, form), 400)
+    except NotFoundError as exc:
+        return show_page(form_error(key, exc, form), 404)
+    except ConflictError as exc:
+        logger.info("conflict for %s on form %s: %s", user.name, key, exc)
+        # Shown again with the current version, so resubmitting deliberately applies
+        # the moderator's values on top of the change they have now been told about.
+        current = services(request).store.read()["version"]
+        return show_page(form_error(key, exc, form, base_version=current), 409)
+    flash(request, done_message)
+    return redirect(done_url)
