@@ -1,0 +1,5 @@
+import sys
+
+from bridge.service import main
+
+sys.exit(main())
