@@ -1,0 +1,3 @@
+from relay.service import main
+
+main()
