@@ -8,7 +8,7 @@ class Client:
     reason the stream ends ("shutdown", "dropped", "gone").
     """
 
-    __slots__ = ("transport", "chunked", "done")
+    __slots__ = ("chunked", "done", "transport")
 
     def __init__(self, transport, chunked, done):
         self.transport = transport

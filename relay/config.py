@@ -68,8 +68,11 @@ class RelayConfig:
 
 
 def _integer(minimum, maximum=None):
-    expected = f"a whole number from {minimum} to {maximum}" if maximum is not None \
+    expected = (
+        f"a whole number from {minimum} to {maximum}"
+        if maximum is not None
         else f"a whole number >= {minimum}"
+    )
 
     def parse(source, raw):
         try:
@@ -102,7 +105,9 @@ def _text(source, raw):
 def _redis_url(source, raw):
     value = _text(source, raw)
     if not value.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigError(source, raw, "a URL starting with redis://, rediss:// or unix://")
+        raise ConfigError(
+            source, raw, "a URL starting with redis://, rediss:// or unix://"
+        )
     return value
 
 

@@ -76,7 +76,9 @@ class EventStreams:
     def _unavailable(self, reason, cors):
         headers = {"Retry-After": str(self.config.retry_after_seconds), **cors}
         headers["Cache-Control"] = "no-store"
-        return web.Response(status=503, text=f"relay unavailable: {reason}\n", headers=headers)
+        return web.Response(
+            status=503, text=f"relay unavailable: {reason}\n", headers=headers
+        )
 
     async def _stream(self, request, cors):
         response = web.StreamResponse(headers={**STREAM_HEADERS, **cors})
@@ -118,7 +120,9 @@ class EventStreams:
             logger.warning("could not read the change feed after %d: %s", last_id, exc)
             return None
         except (KeyError, TypeError, ValidationError) as exc:
-            logger.warning("invalid entry in the change feed after %d: %s", last_id, exc)
+            logger.warning(
+                "invalid entry in the change feed after %d: %s", last_id, exc
+            )
             return None
         if deltas is None or client.closed:
             return None

@@ -85,7 +85,10 @@ class Feed:
                 delay = backoff_seconds(self._failures)
                 logger.warning(
                     "Redis subscription failed (%s: %s); reconnecting in %.1f s, attempt %d",
-                    type(exc).__name__, exc, delay, self._failures,
+                    type(exc).__name__,
+                    exc,
+                    delay,
+                    self._failures,
                 )
                 await asyncio.sleep(delay)
 
@@ -127,17 +130,26 @@ class Feed:
         try:
             message = parse_notification(data)
         except ValidationError as exc:
-            logger.warning("invalid notification on %s: %s; reading the change feed",
-                           self.channel, exc)
+            logger.warning(
+                "invalid notification on %s: %s; reading the change feed",
+                self.channel,
+                exc,
+            )
             await self._catch_up()
             return
         result = self.hub.apply(message)
         if result == GAP:
-            logger.info("delta %d->%d skips versions after %d; reading the change feed",
-                        message["from"], message["to"], self.hub.version)
+            logger.info(
+                "delta %d->%d skips versions after %d; reading the change feed",
+                message["from"],
+                message["to"],
+                self.hub.version,
+            )
             await self._catch_up()
         elif result == DUPLICATE:
-            logger.debug("ignored duplicate delta %d->%d", message["from"], message["to"])
+            logger.debug(
+                "ignored duplicate delta %d->%d", message["from"], message["to"]
+            )
 
     async def _catch_up(self):
         version = self.hub.version
@@ -149,20 +161,29 @@ class Feed:
         try:
             messages = [check_message(delta_message(delta)) for delta in deltas]
         except (KeyError, TypeError, ValidationError) as exc:
-            logger.warning("invalid entry in the change feed after version %d: %s",
-                           version, exc)
+            logger.warning(
+                "invalid entry in the change feed after version %d: %s", version, exc
+            )
             await self._resync("invalid change feed")
             return
         for message in messages:
             self.hub.apply(message)
-        logger.info("caught up from version %d to %d with %d deltas",
-                    version, self.hub.version, len(deltas))
+        logger.info(
+            "caught up from version %d to %d with %d deltas",
+            version,
+            self.hub.version,
+            len(deltas),
+        )
 
     async def _resync(self, reason):
         message = await asyncio.to_thread(self.store.snapshot_message)
         self.hub.resync(message)
-        logger.info("resynced %d clients at version %d (%s)",
-                    len(self.hub.clients), message["version"], reason)
+        logger.info(
+            "resynced %d clients at version %d (%s)",
+            len(self.hub.clients),
+            message["version"],
+            reason,
+        )
 
     def _set_connected(self, connected):
         self.connected = connected

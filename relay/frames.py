@@ -12,7 +12,7 @@ HEARTBEAT_TEXT = "ping"
 class Frame:
     """One SSE event or comment: `raw` for HTTP/1.0 clients, `chunk` for HTTP/1.1."""
 
-    __slots__ = ("kind", "raw", "chunk")
+    __slots__ = ("chunk", "kind", "raw")
 
     def __init__(self, kind, raw):
         self.kind = kind

@@ -50,10 +50,14 @@ class RelayMetrics:
             registry=self.registry,
         )
         self.version = Gauge(
-            "relay_version", "Version of the state the relay serves.", registry=self.registry
+            "relay_version",
+            "Version of the state the relay serves.",
+            registry=self.registry,
         )
         self.tasks = Gauge(
-            "relay_asyncio_tasks", "Tasks alive on the event loop.", registry=self.registry
+            "relay_asyncio_tasks",
+            "Tasks alive on the event loop.",
+            registry=self.registry,
         )
         self.tasks.set_function(_running_tasks)
 

@@ -35,15 +35,19 @@ def parse_args(argv=None):
         "--max-clients", help="open streams before 503 (RELAY_MAX_CLIENTS)"
     )
     parser.add_argument(
-        "--heartbeat-seconds", help="seconds between heartbeats (RELAY_HEARTBEAT_SECONDS)"
+        "--heartbeat-seconds",
+        help="seconds between heartbeats (RELAY_HEARTBEAT_SECONDS)",
     )
     parser.add_argument(
-        "--queue-limit", help="unread bytes before a client is dropped (RELAY_QUEUE_LIMIT)"
+        "--queue-limit",
+        help="unread bytes before a client is dropped (RELAY_QUEUE_LIMIT)",
     )
     parser.add_argument(
         "--allowed-origins", help="comma-separated CORS origins (RELAY_ALLOWED_ORIGINS)"
     )
-    parser.add_argument("--log-level", help="DEBUG, INFO, WARNING or ERROR (RELAY_LOG_LEVEL)")
+    parser.add_argument(
+        "--log-level", help="DEBUG, INFO, WARNING or ERROR (RELAY_LOG_LEVEL)"
+    )
     return parser.parse_args(argv)
 
 
@@ -57,7 +61,9 @@ def raise_file_limit(max_clients):
         logger.warning(
             "open file limit %d is below RELAY_MAX_CLIENTS %d plus %d spare; "
             "raise LimitNOFILE or ulimit -n",
-            soft, max_clients, SPARE_FILE_DESCRIPTORS,
+            soft,
+            max_clients,
+            SPARE_FILE_DESCRIPTORS,
         )
 
 
@@ -79,7 +85,9 @@ async def serve(config):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await web.TCPSite(runner, config.host, config.port, backlog=LISTEN_BACKLOG).start()
+        await web.TCPSite(
+            runner, config.host, config.port, backlog=LISTEN_BACKLOG
+        ).start()
         logger.info("relay listening on %s", ", ".join(map(str, runner.addresses)))
         async with asyncio.TaskGroup() as tasks:
             background = [
