@@ -1,0 +1,561 @@
+"""Build the viewer page into a folder that any static host can serve.
+
+Usage: python build.py --out dist [--bootstrap-url URL] [--state state.json]
+
+The output is self-hosted: the page, its Python modules, the model modules they
+import, PyScript's core (only the chunks this page loads), the MicroPython runtime,
+mqtt.js and its shim. Asset names carry a content hash so hosts can cache them for
+good; every file also gets a gzip copy (and brotli when the module is installed).
+"""
+
+import argparse
+import ast
+import gzip
+import hashlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from model.errors import ValidationError
+from model.markdown import parse as parse_markdown
+from model.urls import display_url
+from model.validate import validate_state
+
+SITE = ROOT / "site"
+NODE_MODULES = ROOT / "node_modules"
+PYSCRIPT_DIST = NODE_MODULES / "@pyscript/core/dist"
+MICROPYTHON_DIR = NODE_MODULES / "@micropython/micropython-webassembly-pyscript"
+MQTT_ESM = NODE_MODULES / "mqtt/dist/mqtt.esm.js"
+
+BOOTSTRAP_URL = "BOOTSTRAP_URL"
+CONNECT_SRC = "CONNECT_SRC"
+SITE_TITLE = "SITE_TITLE"
+HIDDEN_DISCONNECT_SECONDS = "HIDDEN_DISCONNECT_SECONDS"
+RETRY_FIRST_SECONDS = "RETRY_FIRST_SECONDS"
+RETRY_MAX_SECONDS = "RETRY_MAX_SECONDS"
+RESYNC_WAIT_SECONDS = "RESYNC_WAIT_SECONDS"
+
+# PyScript 0.7 imports every plugin chunk unless the config turns it off with "!name",
+# and it reads a separate config for each script type (py and mpy).
+PLUGINS = (
+    "codemirror",
+    "deprecations-manager",
+    "donkey",
+    "error",
+    "py-editor",
+    "py-game",
+    "py-terminal",
+)
+# With every plugin off, PyScript still imports the error chunk to hide its banner.
+ALWAYS_LOADED_PLUGINS = ("error",)
+SHIM_MQTT_IMPORT = "./mqtt.esm.js"
+ENTRY_MODULE = "main.py"
+HASH_CHARS = 10
+COMPRESSED_SUFFIXES = (".html", ".js", ".mjs", ".css", ".py", ".svg", ".wasm", ".json")
+CSP_SOURCE = re.compile(r"(\*|[a-z][a-z0-9+.-]*:(//[A-Za-z0-9*.-]+(:(\d{1,5}|\*))?)?)")
+
+
+class BuildError(Exception):
+    """Invalid input or a missing runtime file; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    out: Path
+    bootstrap_url: str = "/api/bootstrap"
+    state_path: Path | None = None
+    connect_src: tuple[str, ...] = ()
+    title: str = "Qualifier Hub"
+    hidden_disconnect_seconds: float = 60.0
+    retry_first_seconds: float = 1.0
+    retry_max_seconds: float = 30.0
+    resync_wait_seconds: float = 5.0
+
+    def __post_init__(self):
+        _check_bootstrap_url(self.bootstrap_url)
+        for source in self.connect_src:
+            if not CSP_SOURCE.fullmatch(source):
+                raise BuildError(
+                    f"invalid {CONNECT_SRC} source {source!r}: expected a scheme and host "
+                    "such as wss://*.iot.eu-west-1.amazonaws.com or ws://127.0.0.1:9001"
+                )
+        if self.retry_max_seconds < self.retry_first_seconds:
+            raise BuildError(
+                f"invalid {RETRY_MAX_SECONDS}={self.retry_max_seconds}: must be at least "
+                f"{RETRY_FIRST_SECONDS} ({self.retry_first_seconds})"
+            )
+
+    def page_options(self) -> dict:
+        """Return the settings the page reads at start, from the #qh-options element."""
+        return {
+            "bootstrap_url": self.bootstrap_url,
+            "hidden_disconnect_seconds": self.hidden_disconnect_seconds,
+            "retry_first_seconds": self.retry_first_seconds,
+            "retry_max_seconds": self.retry_max_seconds,
+            "resync_wait_seconds": self.resync_wait_seconds,
+        }
+
+
+def _check_bootstrap_url(url: str) -> None:
+    if url.startswith("/") and not url.startswith("//"):
+        return
+    if re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?", url):
+        return
+    raise BuildError(
+        f"invalid {BOOTSTRAP_URL} {url!r}: expected a path such as /api/bootstrap "
+        "or an http(s) URL"
+    )
+
+
+def _positive_seconds(name: str, raw: str) -> float:
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise BuildError(
+            f"invalid {name}={raw!r}: expected a number of seconds"
+        ) from None
+    if not seconds > 0:
+        raise BuildError(f"invalid {name}={raw!r}: expected more than 0 seconds")
+    return seconds
+
+
+def _split_sources(raw: str) -> tuple[str, ...]:
+    return tuple(item for item in re.split(r"[\s,]+", raw) if item)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Build the viewer page into a static folder."
+    )
+    parser.add_argument("--out", type=Path, default=Path("dist"), help="output folder")
+    parser.add_argument(
+        "--bootstrap-url", help=f"bootstrap endpoint (env {BOOTSTRAP_URL})"
+    )
+    parser.add_argument("--state", type=Path, help="state JSON to render into the page")
+    parser.add_argument(
+        "--connect-src",
+        action="append",
+        help=f"extra CSP connect-src source such as the broker, repeatable (env {CONNECT_SRC})",
+    )
+    parser.add_argument(
+        "--title", help=f"page title when no state is given (env {SITE_TITLE})"
+    )
+    for name, help_text in (
+        (HIDDEN_DISCONNECT_SECONDS, "seconds hidden before the page disconnects"),
+        (RETRY_FIRST_SECONDS, "first reconnect delay in seconds"),
+        (RETRY_MAX_SECONDS, "longest reconnect delay in seconds"),
+        (RESYNC_WAIT_SECONDS, "seconds to wait for the retained snapshot after a gap"),
+    ):
+        flag = "--" + name.lower().replace("_", "-")
+        parser.add_argument(flag, help=f"{help_text} (env {name})")
+    return parser.parse_args(argv)
+
+
+def load_config(args: argparse.Namespace, environ: dict) -> BuildConfig:
+    """Merge arguments, environment and defaults: an argument beats the environment."""
+
+    def pick(value, name):
+        return value if value is not None else environ.get(name) or None
+
+    seconds = {}
+    for name in (
+        HIDDEN_DISCONNECT_SECONDS,
+        RETRY_FIRST_SECONDS,
+        RETRY_MAX_SECONDS,
+        RESYNC_WAIT_SECONDS,
+    ):
+        raw = pick(getattr(args, name.lower()), name)
+        if raw is not None:
+            seconds[name.lower()] = _positive_seconds(name, raw)
+    sources = args.connect_src or _split_sources(environ.get(CONNECT_SRC, ""))
+    return BuildConfig(
+        out=args.out,
+        bootstrap_url=pick(args.bootstrap_url, BOOTSTRAP_URL)
+        or BuildConfig.bootstrap_url,
+        state_path=args.state,
+        connect_src=tuple(sources),
+        title=pick(args.title, SITE_TITLE) or BuildConfig.title,
+        **seconds,
+    )
+
+
+# Assets
+
+
+def content_hash(*parts: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()[:HASH_CHARS]
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    stem, dot, suffix = name.partition(".")
+    return f"{stem}-{content_hash(data)}{dot}{suffix}"
+
+
+def strip_source_map(text: str) -> str:
+    """Drop the sourceMappingURL comment: the maps are not shipped."""
+    return re.sub(r"\n?//# sourceMappingURL=\S+\s*$", "\n", text)
+
+
+class Assets:
+    """Writes files under out/assets and remembers their URLs relative to the page."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.folder = out / "assets"
+        self.written: list[Path] = []
+
+    def write(self, relative: str, data: bytes) -> str:
+        path = self.folder / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        self.written.append(path)
+        return path.relative_to(self.out).as_posix()
+
+    def write_hashed(self, relative: str, data: bytes) -> str:
+        folder, _, name = relative.rpartition("/")
+        target = hashed_name(name, data)
+        return self.write(f"{folder}/{target}" if folder else target, data)
+
+
+def require(path: Path) -> Path:
+    if not path.is_file():
+        raise BuildError(
+            f"missing runtime file {path}: run ./stack/install.sh (npm ci)"
+        )
+    return path
+
+
+def pyscript_chunks() -> list[Path]:
+    """Return core.js and the chunks it imports statically or always loads."""
+    core = require(PYSCRIPT_DIST / "core.js")
+    found = [core]
+    pending = [core]
+    while pending:
+        text = pending.pop().read_text()
+        for name in re.findall(r'(?:from|import)\s*"\./([\w.-]+\.js)"', text):
+            chunk = require(PYSCRIPT_DIST / name)
+            if chunk not in found:
+                found.append(chunk)
+                pending.append(chunk)
+    plugins = plugin_chunks("\n".join(path.read_text() for path in found))
+    for plugin in ALWAYS_LOADED_PLUGINS:
+        if plugins[plugin]:
+            found.append(require(PYSCRIPT_DIST / plugins[plugin]))
+    return found
+
+
+def plugin_chunks(text: str) -> dict[str, str]:
+    """Map each PyScript plugin name to its chunk file ("" when bundled into the core)."""
+    entry = r'(?:"([\w-]+)"|([A-Za-z_]\w*)):\(\)=>(?:import\("\./([\w.-]+\.js)"\)|Promise\.resolve\(\))'
+    plugins = {}
+    for quoted, bare, chunk in re.findall(entry, text):
+        plugins[quoted or bare] = chunk
+    missing = [name for name in PLUGINS if name not in plugins]
+    if missing:
+        raise BuildError(
+            f"PyScript core lists no chunk for plugins {missing}: check PLUGINS in build.py "
+            "against the installed @pyscript/core version"
+        )
+    return plugins
+
+
+def write_pyscript(assets: Assets) -> str:
+    chunks = pyscript_chunks()
+    contents = [strip_source_map(path.read_text()).encode() for path in chunks]
+    folder = f"pyscript-{content_hash(*contents)}"
+    for path, data in zip(chunks, contents, strict=True):
+        assets.write(f"{folder}/{path.name}", data)
+    return f"assets/{folder}/core.js"
+
+
+def write_micropython(assets: Assets) -> str:
+    # PyScript derives the .wasm URL from the .mjs URL, so both share one hashed stem.
+    module = require(MICROPYTHON_DIR / "micropython.mjs").read_bytes()
+    wasm = require(MICROPYTHON_DIR / "micropython.wasm").read_bytes()
+    stem = f"micropython-{content_hash(module, wasm)}"
+    assets.write(f"{stem}.wasm", wasm)
+    return assets.write(f"{stem}.mjs", module)
+
+
+def write_mqtt(assets: Assets) -> str:
+    mqtt_url = assets.write_hashed("mqtt.esm.js", require(MQTT_ESM).read_bytes())
+    shim = (SITE / "mqtt_shim.js").read_text()
+    if SHIM_MQTT_IMPORT not in shim:
+        raise BuildError(
+            f"site/mqtt_shim.js must import mqtt.js from {SHIM_MQTT_IMPORT!r}"
+        )
+    shim = shim.replace(SHIM_MQTT_IMPORT, "./" + mqtt_url.rpartition("/")[2])
+    return assets.write_hashed("mqtt_shim.js", shim.encode())
+
+
+# Python modules
+
+
+def module_imports(path: Path) -> set[str]:
+    """Return every dotted name a Python file imports, with all its prefixes.
+
+    `from model.errors import ValidationError` yields model, model.errors and
+    model.errors.ValidationError; names that are not modules are dropped later.
+    """
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    prefixes = set()
+    for name in names:
+        parts = name.split(".")
+        prefixes.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+    return prefixes
+
+
+def module_file(name: str) -> tuple[Path, str] | None:
+    """Return (source file, path in the page's file system) for a project module."""
+    parts = name.split(".")
+    if parts[0] == "model":
+        package = ROOT.joinpath(*parts)
+        for path in (package.with_suffix(".py"), package / "__init__.py"):
+            if path.is_file():
+                return path, path.relative_to(ROOT).as_posix()
+        return None
+    path = SITE / f"{name}.py"
+    if len(parts) == 1 and path.is_file():
+        return path, path.name
+    return None
+
+
+def page_modules() -> dict[Path, str]:
+    """Return every project module that the entry module imports, directly or not."""
+    entry = SITE / ENTRY_MODULE
+    found = {}
+    pending = [entry]
+    while pending:
+        for name in sorted(module_imports(pending.pop())):
+            located = module_file(name)
+            if located is None or located[0] in found or located[0] == entry:
+                continue
+            found[located[0]] = located[1]
+            pending.append(located[0])
+    return found
+
+
+def write_python(assets: Assets) -> tuple[str, dict[str, str]]:
+    """Write the entry module and the modules it imports; return its URL and `files`."""
+    files = {}
+    for path, target in sorted(page_modules().items(), key=lambda item: item[1]):
+        files[assets.write_hashed(f"py/{target}", path.read_bytes())] = target
+    entry = assets.write_hashed(
+        f"py/{ENTRY_MODULE}", (SITE / ENTRY_MODULE).read_bytes()
+    )
+    return entry, files
+
+
+def write_static(assets: Assets) -> dict[str, str]:
+    return {
+        "stylesheet": assets.write_hashed("site.css", (SITE / "site.css").read_bytes()),
+        "icon": assets.write_hashed("icon.svg", (SITE / "icon.svg").read_bytes()),
+    }
+
+
+# The page
+
+
+def load_site_module(name: str):
+    """Load a page module that needs no browser (render, selection, status) by path.
+
+    A private module name keeps it apart from installed packages of the same name,
+    such as the bootstrap function's `bootstrap` package.
+    """
+    spec = importlib.util.spec_from_file_location(f"_site_{name}", SITE / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_state(path: Path) -> dict:
+    try:
+        raw = json.loads(path.read_text())
+    except OSError as exc:
+        raise BuildError(f"cannot read state file {path}: {exc.strerror}") from exc
+    except ValueError as exc:
+        raise BuildError(f"invalid state file {path}: not JSON ({exc})") from exc
+    try:
+        return validate_state(raw)
+    except ValidationError as exc:
+        raise BuildError(f"invalid state file {path}: {exc}") from exc
+
+
+def origin_of(url: str) -> str | None:
+    match = re.match(r"(https?://[^/?#]+)", url)
+    return match.group(1) if match else None
+
+
+def content_security_policy(config: BuildConfig) -> str:
+    connect = ["'self'"]
+    api_origin = origin_of(config.bootstrap_url)
+    if api_origin:
+        connect.append(api_origin)
+    connect.extend(config.connect_src)
+    directives = (
+        "default-src 'none'",
+        # PyScript builds its hooks with Function(); 'wasm-unsafe-eval' alone is not enough.
+        "script-src 'self' 'unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src " + " ".join(connect),
+        # mqtt.js runs its keepalive timers in a worker created from a blob: URL.
+        "worker-src 'self' blob:",
+        "base-uri 'none'",
+        "form-action 'none'",
+    )
+    return "; ".join(directives)
+
+
+def pyscript_configs(micropython_url: str, shim_url: str, files: dict[str, str]):
+    """Return the mpy and py configs: every plugin off, the runtime and files local."""
+    disabled = ["!" + name for name in PLUGINS]
+    mpy = {
+        "interpreter": micropython_url,
+        "plugins": disabled,
+        "js_modules": {"main": {shim_url: "mqtt_shim"}},
+        "files": files,
+    }
+    return mpy, {"plugins": disabled}
+
+
+def template_environment() -> jinja2.Environment:
+    render = load_site_module("render")
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(SITE),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals.update(
+        parse_markdown=parse_markdown,
+        display_url=display_url,
+        is_web_url=render.is_web_url,
+        score_text=render.score_text,
+        link_rel=render.LINK_REL,
+        token_tags=render.TOKEN_TAGS,
+        default_empty_text=render.DEFAULT_EMPTY_TEXT,
+        no_regions_text=render.NO_REGIONS_TEXT,
+    )
+    return environment
+
+
+def render_page(config: BuildConfig, urls: dict, state: dict | None) -> str:
+    selection = load_site_module("selection")
+    status = load_site_module("status")
+    blank_site = {"title": config.title, "event": "", "announcement": ""}
+    template = template_environment().get_template("index.html")
+    return template.render(
+        site=state["site"] if state else blank_site,
+        regions=state["regions"] if state else None,
+        selected=selection.choose_region(state["regions"]) if state else None,
+        status_state=status.CONNECTING,
+        status_text=status.status_text(status.CONNECTING),
+        csp=content_security_policy(config),
+        urls=urls,
+        options=config.page_options(),
+    )
+
+
+# Output
+
+
+def clean_output(out: Path) -> None:
+    """Remove what an earlier build wrote, and nothing else in `out`."""
+    shutil.rmtree(out / "assets", ignore_errors=True)
+    for path in out.glob("index.html*"):
+        path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def compress(paths: list[Path]) -> list[Path]:
+    """Write .gz (and .br when the brotli module is installed) next to each text or wasm file."""
+    try:
+        import brotli
+    except ImportError:
+        brotli = None
+    written = []
+    for path in paths:
+        if path.suffix not in COMPRESSED_SUFFIXES:
+            continue
+        data = path.read_bytes()
+        gz_path = path.with_name(path.name + ".gz")
+        gz_path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
+        written.append(gz_path)
+        if brotli is not None:
+            br_path = path.with_name(path.name + ".br")
+            br_path.write_bytes(brotli.compress(data))
+            written.append(br_path)
+    return written
+
+
+def size_report(paths: list[Path]) -> str:
+    raw = sum(path.stat().st_size for path in paths)
+    gz = 0
+    for path in paths:
+        gz_path = path.with_name(path.name + ".gz")
+        gz += (gz_path if gz_path.exists() else path).stat().st_size
+    return f"{len(paths)} files, {raw / 1e6:.2f} MB raw, {gz / 1e6:.2f} MB gzip"
+
+
+def build(config: BuildConfig) -> list[Path]:
+    """Write the page into config.out; return the files written, compressed copies last."""
+    state = load_state(config.state_path) if config.state_path else None
+    clean_output(config.out)
+    assets = Assets(config.out)
+
+    print(f"build: writing {config.out}/")
+    urls = write_static(assets)
+    urls["pyscript"] = write_pyscript(assets)
+    micropython_url = write_micropython(assets)
+    shim_url = write_mqtt(assets)
+    urls["main"], files = write_python(assets)
+    print(
+        f"build: PyScript core, MicroPython, mqtt.js, {len(files) + 1} Python modules"
+    )
+
+    mpy_config, py_config = pyscript_configs(micropython_url, shim_url, files)
+    urls["mpy_config"], urls["py_config"] = mpy_config, py_config
+    page = config.out / "index.html"
+    page.write_text(render_page(config, urls, state))
+    written = [*assets.written, page]
+    shown = "the state at version " + str(state["version"]) if state else "no state"
+    print(f"build: index.html with {shown}, bootstrap URL {config.bootstrap_url}")
+
+    compressed = compress(written)
+    print(f"build: {len(compressed)} compressed copies")
+    print(f"build: done, {size_report(written)}")
+    return written + compressed
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        build(load_config(parse_args(argv), dict(os.environ)))
+    except BuildError as exc:
+        print(f"build failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

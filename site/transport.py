@@ -1,0 +1,82 @@
+"""One MQTT-over-WebSocket connection through the JS shim, from connect to close.
+
+A Link is used once: the app opens a new one with a freshly presigned URL for every
+attempt. Callbacks from mqtt.js arrive as plain strings; the link turns them into
+calls on the app and one asyncio event for "closed".
+"""
+
+import asyncio
+
+CONNECTION_LOST = "the connection to the live feed was lost"
+CONNECT_FAILED = "could not connect to the live feed"
+SUBSCRIBE_FAILED = "the live feed refused the subscription"
+
+
+class Link:
+    """A single connection: subscribe on connect, report messages, record why it closed."""
+
+    def __init__(self, shim, to_js, topics, on_live, on_text):
+        self._shim = shim
+        self._to_js = to_js
+        self._topics = topics
+        self._on_live = on_live
+        self._on_text = on_text
+        self._client = None
+        self.connected = False
+        self.live = False
+        self.reason = ""
+        self.closed = asyncio.Event()
+
+    def open(self, url, client_id):
+        self._client = self._shim.connect(
+            url,
+            client_id,
+            self._handle_connect,
+            self._handle_message,
+            self._handle_close,
+        )
+
+    def close(self, reason):
+        """End the connection on purpose; `reason` is what the status bar shows."""
+        if not self.reason:
+            self.reason = reason
+        if self._client is not None:
+            self._shim.end(self._client)
+        self._finish()
+
+    def resubscribe_snapshot(self):
+        """Ask for the retained snapshot again: a repeated SUBSCRIBE resends it."""
+        if self.live:
+            topics = self._to_js([self._topics["snapshot"]])
+            self._shim.subscribe(self._client, topics, self._handle_resubscribed)
+
+    def _handle_connect(self):
+        self.connected = True
+        topics = self._to_js([self._topics["snapshot"], self._topics["updates"]])
+        self._shim.subscribe(self._client, topics, self._handle_subscribed)
+
+    def _handle_subscribed(self, error):
+        if error:
+            self.close(SUBSCRIBE_FAILED + " (" + error + ")")
+            return
+        self.live = True
+        self._on_live()
+
+    def _handle_resubscribed(self, error):
+        if error:
+            self.close(SUBSCRIBE_FAILED + " (" + error + ")")
+
+    def _handle_message(self, topic, text):
+        if not self.closed.is_set():
+            self._on_text(topic, text)
+
+    def _handle_close(self, error):
+        if not self.reason:
+            self.reason = CONNECTION_LOST if self.connected else CONNECT_FAILED
+            if error and not self.connected:
+                self.reason += " (" + error + ")"
+        self._finish()
+
+    def _finish(self):
+        self.live = False
+        self.closed.set()
