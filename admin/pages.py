@@ -55,11 +55,19 @@ def render(
         "csrf_token": csrf_token(request.session),
         "flash": request.session.pop(FLASH_KEY, None),
         "error": error,
+        "page_error": None,
         "value": _value_function(error),
         **(context or {}),
     }
     templates = request.app.state.admin.templates
     return templates.TemplateResponse(request, template, full, status_code=status_code)
+
+
+def orphan_error(error: FormError | None, keys_on_page) -> str | None:
+    """Return the message of an error whose form is not on the page (its item is gone)."""
+    if error is None or error.form in set(keys_on_page):
+        return None
+    return error.message
 
 
 def _value_function(error: FormError | None):

@@ -3,7 +3,7 @@
 import logging
 
 from admin.errors import NotFound
-from admin.pages import flash, form_error, redirect, render
+from admin.pages import flash, form_error, orphan_error, redirect, render
 from admin.users import ROLES
 from admin.views.common import services
 from model.errors import ValidationError
@@ -12,10 +12,13 @@ logger = logging.getLogger(__name__)
 
 
 def show_users(request, user, error=None, status_code=200):
+    accounts = services(request).users.list_users()
+    keys = ["user-new"] + [f"user:{account.name}" for account in accounts]
     context = {
-        "accounts": services(request).users.list_users(),
+        "accounts": accounts,
         "roles": ROLES,
         "error": error,
+        "page_error": orphan_error(error, keys),
     }
     return render(request, "users.html", context, status_code)
 

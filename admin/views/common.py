@@ -21,11 +21,17 @@ def commit_form(request, user, form, key, edit, show_page, done_url, done_messag
     the page again with the reason next to the form called `key`.
     """
     try:
-        edit(base_version(form))
+        base = base_version(form)
+        edit(base)
     except ValidationError as exc:
         return show_page(form_error(key, exc, form), 400)
     except NotFoundError as exc:
-        return show_page(form_error(key, exc, form), 404)
+        # A region or stream that was on the page and is now gone: someone else's
+        # change since the page loaded, so say so, as for any other conflict.
+        stale = _changed_since(request, base)
+        if stale is None:
+            return show_page(form_error(key, exc, form), 404)
+        return show_page(form_error(key, f"{exc}: {stale}", form), 409)
     except ConflictError as exc:
         logger.info("conflict for %s on form %s: %s", user.name, key, exc)
         # Shown again with the current version, so resubmitting deliberately applies
@@ -34,3 +40,15 @@ def commit_form(request, user, form, key, edit, show_page, done_url, done_messag
         return show_page(form_error(key, exc, form, base_version=current), 409)
     flash(request, done_message)
     return redirect(done_url)
+
+
+def _changed_since(request, base: int) -> str | None:
+    """Describe the changes committed after version `base`, or None if there are none."""
+    entries = services(request).store.audit(after=base)
+    if not entries:
+        return None
+    users = ", ".join(sorted({entry["user"] for entry in entries}))
+    return (
+        f"it changed since you loaded version {base} (by {users}, latest at version"
+        f" {entries[-1]['version']}); reload and try again"
+    )

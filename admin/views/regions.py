@@ -4,7 +4,7 @@ from functools import partial
 
 from admin import editing
 from admin.forms import parse_int, region_fields, site_fields
-from admin.pages import render
+from admin.pages import orphan_error, render
 from admin.views.common import commit_form, services
 from model.edits import find_region
 from model.errors import NotFoundError
@@ -21,11 +21,15 @@ EMPTY_STREAM = {
 
 def show_dashboard(request, user, error=None, status_code=200):
     state = services(request).store.read()
+    keys = ["region-new", "site"]
+    for region in state["regions"]:
+        keys += [f"region-move:{region['id']}", f"region-delete:{region['id']}"]
     context = {
         "version": state["version"],
         "site": state["site"],
         "regions": state["regions"],
         "error": error,
+        "page_error": orphan_error(error, keys),
     }
     return render(request, "dashboard.html", context, status_code)
 
@@ -37,11 +41,13 @@ def show_region(request, user, region_id, error=None, status_code=200):
     except NotFoundError as exc:
         context = {"heading": "Region not found", "message": str(exc)}
         return render(request, "error.html", context, 404)
+    keys = ["region", "stream-new"] + [f"stream:{s['id']}" for s in region["streams"]]
     context = {
         "version": state["version"],
         "region": region,
         "new_stream": EMPTY_STREAM,
         "error": error,
+        "page_error": orphan_error(error, keys),
     }
     return render(request, "region.html", context, status_code)
 

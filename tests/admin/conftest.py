@@ -1,0 +1,69 @@
+"""Fixtures for the admin app and CLI: a store with the demo day, accounts, clients."""
+
+import pytest
+import redis
+from admin_helpers import ADMIN, MODERATOR, SECRET_KEY, SNAPSHOT, log_in
+from starlette.testclient import TestClient
+
+from admin.app import create_app
+from admin.config import load_config
+from admin.snapshots import import_state
+from admin.users import UserStore
+from store import Store
+
+
+@pytest.fixture
+def client_redis(redis_url):
+    """A redis-py client returning bytes, as the app's own client does."""
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def store(client_redis):
+    return Store(client_redis)
+
+
+@pytest.fixture
+def demo_store(store):
+    import_state(store, "test-setup", SNAPSHOT)
+    return store
+
+
+@pytest.fixture
+def accounts(client_redis):
+    users = UserStore(client_redis)
+    users.add(ADMIN[0], "admin", ADMIN[1])
+    users.add(MODERATOR[0], "moderator", MODERATOR[1])
+    return users
+
+
+@pytest.fixture
+def config():
+    return load_config({}, secret_key=SECRET_KEY, login_max_failures=3)
+
+
+@pytest.fixture
+def app(config, client_redis, demo_store, accounts):
+    return create_app(config, client_redis)
+
+
+@pytest.fixture
+def anonymous(app):
+    with TestClient(app, follow_redirects=False) as client:
+        yield client
+
+
+@pytest.fixture
+def moderator(app):
+    with TestClient(app, follow_redirects=False) as client:
+        log_in(client, *MODERATOR)
+        yield client
+
+
+@pytest.fixture
+def admin(app):
+    with TestClient(app, follow_redirects=False) as client:
+        log_in(client, *ADMIN)
+        yield client
