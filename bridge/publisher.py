@@ -146,4 +146,5 @@ class Publisher:
         self.oversized_version = exc.version
         self.snapshot_lag_since = None
         self.chain.mark_published()
+        self.health.update(published_version=exc.version)
         return True
