@@ -3,10 +3,10 @@
     python -m bench lambda
     python bench/lambda.py [--runs 15] [--calls 500]
 
-Cold import runs in fresh interpreters; warm calls run in this process with botocore
-Stubber clients, so they exclude network time to STS and IoT but include the Redis
-read from a local redis-server holding the demo snapshot. A trivial handler is
-measured the same way in the same run as the floor. Results go to
+Cold imports run in fresh interpreters. Warm calls run in this process with a
+botocore Stubber in place of STS, so they exclude network time to AWS but include
+the Redis read from a local redis-server that contains the demo snapshot. A trivial
+handler, measured the same way in the same run, gives the floor. Results go to
 bench/results/lambda.md.
 """
 
@@ -37,7 +37,7 @@ started = time.perf_counter()
 __import__(sys.argv[1])
 print((time.perf_counter() - started) * 1000)
 """
-# What the first GET of a container imports lazily, imported together in one probe.
+# Modules that the first GET of a container imports lazily, measured in one probe.
 FIRST_CALL_IMPORTS = "import boto3, botocore.auth, botocore.awsrequest, store, redis\n"
 TRIVIAL_HANDLER = """
 import json
@@ -79,7 +79,7 @@ def interpreter_start_ms(runs: int) -> list[float]:
 
 
 def stubbed_clients(calls: int):
-    """Return AwsClients whose STS answers `calls` AssumeRole requests from a Stubber."""
+    """Return AwsClients whose STS client returns `calls` stubbed AssumeRole responses."""
     import boto3
     from bootstrap.clients import AwsClients
     from botocore.stub import ANY, Stubber

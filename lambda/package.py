@@ -1,6 +1,6 @@
 """Build the bootstrap function's deployment package as `sam build` and `sam deploy` do.
 
-The package holds the bootstrap, store and model packages and the project's runtime
+The package contains the bootstrap, store and model packages and the project's runtime
 dependencies, except boto3 and what it needs, which the Lambda Python runtime provides.
 
     python lambda/package.py --output build/lambda [--zip build/lambda.zip] [--offline]

@@ -1,8 +1,8 @@
 """Serve the built site and the bootstrap function on one origin, as AWS would.
 
 Each request under /api/ becomes an API Gateway HTTP API event (payload format 2.0)
-for the real Lambda handler; everything else is a file from the built site, with
-precompressed siblings and cache headers. `sam local` does the same inside Docker,
+for the real Lambda handler. Every other path is a file from the built site, served
+with precompressed siblings and cache headers. `sam local` does the same inside Docker,
 which the local stack does not need.
 """
 
@@ -32,7 +32,7 @@ DEFAULT_PORT = 8000
 API_PREFIX = "/api/"
 HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-# Preferred first: Brotli files are smaller than gzip ones for the same input.
+# Preferred first, because Brotli usually compresses text smaller than gzip does.
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -41,8 +41,8 @@ REVALIDATE = "no-cache"
 HASHED_NAME = re.compile(
     r".+[.-](?=[A-Za-z0-9_]*\d)(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{8,64}\.[A-Za-z0-9]+"
 )
-# Types that Python's mimetypes table lacks or gets wrong on some systems; browsers
-# compile WebAssembly while it streams only when served as application/wasm.
+# Types that Python's mimetypes table lacks or gets wrong on some systems. Browsers
+# compile WebAssembly while it streams only when it is served as application/wasm.
 MEDIA_TYPES = {
     ".wasm": "application/wasm",
     ".mjs": "text/javascript",

@@ -29,7 +29,7 @@ def utc_now() -> datetime:
 
 
 class BootstrapApp:
-    """Answer HTTP API events; one instance lives as long as its Lambda container."""
+    """Handle HTTP API events; one instance lives as long as its Lambda container."""
 
     def __init__(
         self,
@@ -48,7 +48,7 @@ class BootstrapApp:
         self._log_stream = log_stream
 
     def handle(self, event: dict, context=None) -> dict:
-        """Answer one event and write its access log line."""
+        """Handle one event and write its access log line."""
         started = time.perf_counter()
         request = Request.from_event(event, context)
         record = {

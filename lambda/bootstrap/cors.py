@@ -27,7 +27,7 @@ def cors_headers(allowed_origins: tuple[str, ...], request: Request) -> dict[str
 def preflight_headers(
     allowed_origins: tuple[str, ...], request: Request
 ) -> dict[str, str]:
-    """Build the headers that answer an OPTIONS preflight from an allowed origin."""
+    """Build the response headers for a CORS preflight from an allowed origin."""
     headers = cors_headers(allowed_origins, request)
     if "Access-Control-Allow-Origin" not in headers:
         return headers

@@ -1,13 +1,13 @@
-"""Errors of the bootstrap function, each with the HTTP status and code the page sees."""
+"""Errors of the bootstrap function, each with the HTTP status and code sent to the page."""
 
 
 class BootstrapError(Exception):
-    """A request the function cannot answer with a bootstrap document."""
+    """A request that ends without a bootstrap document."""
 
     status = 500
     code = "internal_error"
     # Text for the response body; the exception's own message goes to the log only.
-    public_message = "The bootstrap function failed; try again later."
+    public_message = "The bootstrap function failed. Try again later."
     retry_after: int | None = None
 
 
@@ -16,12 +16,12 @@ class ConfigError(BootstrapError):
 
     code = "misconfigured"
     public_message = (
-        "The bootstrap function is misconfigured; its operator must check the logs."
+        "The bootstrap function is misconfigured. Its operator must check the logs."
     )
 
 
 class UpstreamUnavailable(BootstrapError):
-    """A service the response needs did not answer; the page should retry shortly."""
+    """A service that the response needs did not respond, so the page should retry soon."""
 
     status = 503
     retry_after = 5
@@ -29,27 +29,25 @@ class UpstreamUnavailable(BootstrapError):
 
 class StateUnavailable(UpstreamUnavailable):
     code = "state_unavailable"
-    public_message = "The current state could not be read; retry in a few seconds."
+    public_message = "The current state could not be read. Retry in a few seconds."
 
 
 class CredentialsUnavailable(UpstreamUnavailable):
     code = "credentials_unavailable"
     public_message = (
-        "Temporary credentials could not be issued; retry in a few seconds."
+        "Temporary credentials could not be issued. Retry in a few seconds."
     )
 
 
 class EndpointUnavailable(UpstreamUnavailable):
     code = "endpoint_unavailable"
-    public_message = "The IoT endpoint could not be looked up; retry in a few seconds."
+    public_message = "The IoT endpoint could not be looked up. Retry in a few seconds."
 
 
 class NotFound(BootstrapError):
     status = 404
     code = "not_found"
-    public_message = (
-        "No such resource; the bootstrap document is at the function's route."
-    )
+    public_message = "Not found. The bootstrap document is at /api/bootstrap."
 
 
 class MethodNotAllowed(BootstrapError):
@@ -60,4 +58,4 @@ class MethodNotAllowed(BootstrapError):
 
 class StateInvalid(BootstrapError):
     code = "state_invalid"
-    public_message = "The stored state is invalid; its operator must check the logs."
+    public_message = "The stored state is invalid. Its operator must check the logs."

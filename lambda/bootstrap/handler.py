@@ -18,8 +18,8 @@ from bootstrap.http import Request, error_response
 class LazyHandler:
     """Build the app from the environment on the first event and keep it.
 
-    A configuration error is answered, and retried on the next event, instead of
-    failing the container's start, so the page still gets JSON with CORS headers.
+    A configuration error returns a JSON error response with CORS headers, and the
+    next event reads the environment again, instead of failing the container's start.
     """
 
     def __init__(self, environ: Mapping[str, str] = os.environ, **app_options):

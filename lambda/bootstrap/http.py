@@ -40,7 +40,7 @@ class Request:
 
 
 def base_headers() -> dict[str, str]:
-    # Every response holds fresh credentials or says why there are none: never cache it.
+    # Responses contain per-page credentials or errors, so no cache may keep them.
     return {
         "Content-Type": JSON_CONTENT_TYPE,
         "Cache-Control": "no-store",

@@ -3,9 +3,9 @@
 import base64
 import gzip
 import json
-import os
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +14,8 @@ from starlette.testclient import TestClient
 
 from stack.gateway import StaticSite, accepted_encodings, cache_control, create_app
 from stack.services import HOST, free_port, python_env, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[2]
 
 INDEX = "<!doctype html><title>Qualifier Hub</title>"
 SCRIPT = "console.log('qualifiers');" * 40
@@ -260,7 +262,7 @@ def gateway_process(dist, moto_server, redis_url, seeded_state, tmp_path):
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            cwd=os.getcwd(),
+            cwd=ROOT,
         )
     wait_for_port(port, process=process)
     yield f"http://{HOST}:{port}", tmp_path / "gateway.log"
