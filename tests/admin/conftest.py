@@ -1,5 +1,7 @@
 """Fixtures for the admin app and CLI: a store with the demo day, accounts, clients."""
 
+import json
+
 import pytest
 import redis
 from admin_helpers import ADMIN, MODERATOR, SECRET_KEY, SNAPSHOT, log_in
@@ -7,6 +9,7 @@ from starlette.testclient import TestClient
 
 from admin.app import create_app
 from admin.config import load_config
+from admin.passwords import hash_password
 from admin.snapshots import import_state
 from admin.users import UserStore
 from store import Store
@@ -31,12 +34,23 @@ def demo_store(store):
     return store
 
 
+@pytest.fixture(scope="session")
+def account_records():
+    """Account JSON for the two test users, hashed once because argon2 is slow on purpose."""
+    return {
+        ADMIN[0]: json.dumps(
+            {"role": "admin", "password_hash": hash_password(ADMIN[1])}
+        ),
+        MODERATOR[0]: json.dumps(
+            {"role": "moderator", "password_hash": hash_password(MODERATOR[1])}
+        ),
+    }
+
+
 @pytest.fixture
-def accounts(client_redis):
-    users = UserStore(client_redis)
-    users.add(ADMIN[0], "admin", ADMIN[1])
-    users.add(MODERATOR[0], "moderator", MODERATOR[1])
-    return users
+def accounts(client_redis, account_records):
+    client_redis.hset("qh:users", mapping=account_records)
+    return UserStore(client_redis)
 
 
 @pytest.fixture
