@@ -33,10 +33,10 @@ def start_relay(tmp_path, redis_url):
     """Start relay processes: `start_relay(**env)`; all are stopped at teardown."""
     started = []
 
-    def start(url=None, **env):
+    def start(url=None, wait_healthy=True, **env):
         relay = RelayProcess(tmp_path, url or redis_url, **env)
         started.append(relay)
-        return relay.start()
+        return relay.start(wait_healthy)
 
     yield start
     for relay in started:

@@ -40,7 +40,7 @@ class RelayProcess:
     def url(self):
         return f"http://{HOST}:{self.port}"
 
-    def start(self):
+    def start(self, wait_healthy=True):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "relay"],
@@ -50,7 +50,8 @@ class RelayProcess:
                 stderr=subprocess.STDOUT,
             )
         wait_for_port(self.port, process=self.process)
-        self.wait_until(lambda: self.health()[0] == 200, "relay reports healthy")
+        if wait_healthy:
+            self.wait_until(lambda: self.health()[0] == 200, "relay reports healthy")
         return self
 
     def stop(self, signum=signal.SIGTERM, timeout=10.0):
@@ -225,8 +226,9 @@ class EventSourceClient:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        self.sock.close()
         self.thread.join(WAIT_SECONDS)
+        self.reader.close()
+        self.sock.close()
 
 
 def open_stream(relay, **options):
@@ -258,11 +260,12 @@ class TcpProxy:
         self.port = free_port()
         self.cut_now = False
         self.epoch = 0
+        self.writers = []
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self):
+    def start(self, wait_healthy=True):
         self.thread.start()
         self.ready.wait(WAIT_SECONDS)
         return self
@@ -287,9 +290,13 @@ class TcpProxy:
         self.ready.set()
         self.loop.run_forever()
         server.close()
-        for task in asyncio.all_tasks(self.loop):
+        for writer in self.writers:
+            writer.close()
+        tasks = asyncio.all_tasks(self.loop)
+        for task in tasks:
             task.cancel()
-        self.loop.run_until_complete(asyncio.sleep(0))
+        self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        self.loop.run_until_complete(server.wait_closed())
         self.loop.close()
 
     async def _accept(self, reader, writer):
@@ -297,6 +304,7 @@ class TcpProxy:
         upstream_reader, upstream_writer = await asyncio.open_connection(
             HOST, self.target_port
         )
+        self.writers += [writer, upstream_writer]
         await asyncio.gather(
             self._pump(reader, upstream_writer, epoch),
             self._pump(upstream_reader, writer, epoch),
