@@ -2,9 +2,11 @@
 
     python -m bench              # all
     python -m bench bridge relay # some
+
+Each benchmark runs in its own process, so one that crashes does not stop the others.
 """
 
-import importlib
+import subprocess
 import sys
 import time
 
@@ -17,13 +19,11 @@ def main(argv=None) -> int:
     for name in names:
         print(f"== bench {name}", flush=True)
         started = time.monotonic()
-        module = importlib.import_module(f"bench.{name}")
-        try:
-            module.main([])
-        except Exception as exc:  # one broken benchmark must not hide the others
-            print(f"bench {name} failed: {exc!r}", flush=True)
+        result = subprocess.run([sys.executable, "-m", f"bench.{name}"], check=False)
+        if result.returncode != 0:
             failed.append(name)
-        print(f"== bench {name} took {time.monotonic() - started:.0f} s", flush=True)
+        print(f"== bench {name}: exit {result.returncode}, "
+              f"{time.monotonic() - started:.0f} s", flush=True)
     if failed:
         print("failed benchmarks: " + ", ".join(failed))
     return 1 if failed else 0

@@ -8,7 +8,12 @@ one-stream edit is one `stream` operation.
 import json
 
 from model.errors import ValidationError, VersionError
-from model.validate import region_sort_key, validate_region, validate_site, validate_stream
+from model.validate import (
+    region_sort_key,
+    validate_region,
+    validate_site,
+    validate_stream,
+)
 
 
 def copy_state(state):

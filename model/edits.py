@@ -3,7 +3,12 @@
 from model.delta import copy_state
 from model.errors import NotFoundError, ValidationError
 from model.text import slugify
-from model.validate import validate_region, validate_site, validate_state, validate_stream
+from model.validate import (
+    validate_region,
+    validate_site,
+    validate_state,
+    validate_stream,
+)
 
 STREAM_EDITABLE = ("name", "url", "info", "score", "language", "tags")
 REGION_EDITABLE = ("title", "order", "no_streams_text")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from stack.services import (
     HOST,
@@ -73,7 +74,7 @@ class LocalStack:
     def dist(self) -> Path:
         return self.workdir / "dist"
 
-    def start(self, load_demo: bool = True) -> "LocalStack":
+    def start(self, load_demo: bool = True) -> Self:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._start_servers()
         if load_demo:
@@ -87,7 +88,7 @@ class LocalStack:
         for name in reversed(list(self.services)):
             self.services[name].stop()
 
-    def __enter__(self) -> "LocalStack":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

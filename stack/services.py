@@ -61,11 +61,10 @@ class Service:
         raise NotImplementedError
 
     def start(self) -> "Service":
-        log = open(self.workdir / f"{self.name}.log", "ab")
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
-        )
-        log.close()
+        with open(self.workdir / f"{self.name}.log", "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
+            )
         for port in self.ports():
             wait_for_port(port, process=self.process)
         logger.info("%s started, pid %s, ports %s", self.name, self.process.pid, self.ports())
@@ -243,12 +242,11 @@ class PythonService(Service):
         return [self.port] if self.port else []
 
     def start(self) -> "PythonService":
-        log = open(self.workdir / f"{self.name}.log", "ab")
-        self.process = subprocess.Popen(
-            self.command(), stdout=log, stderr=subprocess.STDOUT, env=python_env(**self.env),
-            cwd=Path(__file__).parents[1],
-        )
-        log.close()
+        with open(self.workdir / f"{self.name}.log", "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT,
+                env=python_env(**self.env), cwd=Path(__file__).parents[1],
+            )
         for port in self.ports():
             wait_for_port(port, timeout=30, process=self.process)
         logger.info("%s started, pid %s", self.name, self.process.pid)

@@ -112,8 +112,8 @@ def test_decode_checks_messages():
     message = delta_message(make_delta(BASE, new))
     assert decode(encode(message)) == message
     for bad in ["{", "[]", '{"type": "x"}', '{"type": "delta", "from": 2, "to": 1, "ops": []}',
-                '{"type": "delta", "from": 0, "to": 1, "ops": [["stream", "eu", {"name": "x",'
-                ' "url": "javascript:1"}]]}',
+                ('{"type": "delta", "from": 0, "to": 1, "ops": [["stream", "eu", {"name": "x",'
+                 ' "url": "javascript:1"}]]}'),
                 '{"type": "delta", "from": 0, "to": 1, "ops": [["explode"]]}',
                 '{"type": "snapshot", "version": 1, "state": {"site": {}}}']:
         with pytest.raises(ValidationError):
