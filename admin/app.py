@@ -7,6 +7,7 @@ from pathlib import Path
 import redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -27,6 +28,9 @@ logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "qh_admin_session"
+# The largest form is a stream edit of a few hundred characters; anything far
+# bigger is rejected with 413 before the form parser reads it.
+MAX_BODY_BYTES = 64 * 1024
 SECURITY_HEADERS = {
     # Scripts only from this site's static files: no inline script runs, whatever
     # ends up in a page.
@@ -43,7 +47,7 @@ SECURITY_HEADERS = {
 
 @dataclass(frozen=True)
 class AdminServices:
-    """What the request handlers use, kept on `app.state.admin`."""
+    """Clients and settings for the request handlers, stored on `app.state.admin`."""
 
     config: AdminConfig
     store: Store
@@ -175,6 +179,7 @@ def create_app(config: AdminConfig | None = None, client: redis.Redis | None = N
     )
     middleware = [
         Middleware(SecurityHeadersMiddleware),
+        Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
         Middleware(
             SessionMiddleware,
             secret_key=config.secret_key,

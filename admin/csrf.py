@@ -8,7 +8,6 @@ from admin.errors import CsrfError
 
 SESSION_KEY = "csrf_token"
 FORM_FIELD = "csrf_token"
-HEADER = "X-CSRF-Token"
 
 
 def csrf_token(session: MutableMapping) -> str:

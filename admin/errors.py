@@ -9,10 +9,6 @@ class ConfigError(AdminError):
     """A setting in the environment or on the command line is invalid."""
 
 
-class LoginFailed(AdminError):
-    """The user name or password is wrong."""
-
-
 class LoginRateLimited(AdminError):
     """Too many failed logins from one address or for one user name."""
 
@@ -33,10 +29,6 @@ class PermissionDenied(AdminError):
 
 class NotFound(AdminError):
     """A region, stream, user or version named in a request does not exist."""
-
-
-class RevertError(AdminError):
-    """The requested version cannot be restored."""
 
 
 class InputError(AdminError):

@@ -12,9 +12,9 @@ from model.urls import display_url
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def format_timestamp(milliseconds) -> str:
-    """Format a Unix time in milliseconds as UTC, such as `2024-05-01 18:02:11 UTC`."""
-    moment = datetime.datetime.fromtimestamp(int(milliseconds) / 1000, datetime.UTC)
+def format_timestamp(seconds: float) -> str:
+    """Format a Unix time in seconds as UTC, such as `2024-05-01 18:02:11 UTC`."""
+    moment = datetime.datetime.fromtimestamp(float(seconds), datetime.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 

@@ -26,16 +26,16 @@ def commit_form(request, user, form, key, edit, show_page, done_url, done_messag
     except ValidationError as exc:
         return show_page(form_error(key, exc, form), 400)
     except NotFoundError as exc:
-        # A region or stream that was on the page and is now gone: someone else's
-        # change since the page loaded, so say so, as for any other conflict.
+        # The region or stream was on the page and is gone now, so another change
+        # since the page loaded removed it: report that as a conflict.
         stale = _changed_since(request, base)
         if stale is None:
             return show_page(form_error(key, exc, form), 404)
         return show_page(form_error(key, f"{exc}: {stale}", form), 409)
     except ConflictError as exc:
         logger.info("conflict for %s on form %s: %s", user.name, key, exc)
-        # Shown again with the current version, so resubmitting deliberately applies
-        # the moderator's values on top of the change they have now been told about.
+        # The form comes back with the current version, so a moderator who has read
+        # the conflict message can resubmit to apply their values on top.
         current = services(request).store.read()["version"]
         return show_page(form_error(key, exc, form, base_version=current), 409)
     flash(request, done_message)

@@ -211,3 +211,13 @@ def test_pages_send_security_headers(moderator):
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["cache-control"] == "no-store"
+
+
+def test_oversized_form_is_rejected(anonymous):
+    token = csrf_token(anonymous.get("/login").text)
+
+    response = anonymous.post(
+        "/login", data={"csrf_token": token, "name": "x" * 100_000, "password": "p"}
+    )
+
+    assert response.status_code == 413

@@ -237,14 +237,15 @@ def test_conflict_form_resubmits_on_current_version(moderator, store):
     editing.update_stream(store, "rival", "europe", "mangoecho-gg", {"score": [1, 0]})
     data = {**fields, **STREAM, "name": "MangoEcho_gg", "score_0": "0", "score_1": "2"}
     response = moderator.post("/regions/europe/streams/mangoecho-gg", data=data)
-    shown = re.search(
+    shown_version = re.search(
         r'<li id="stream-mangoecho-gg".*?name="base_version" value="(\d+)"',
         response.text,
         re.DOTALL,
     ).group(1)
 
     again = moderator.post(
-        "/regions/europe/streams/mangoecho-gg", data={**data, "base_version": shown}
+        "/regions/europe/streams/mangoecho-gg",
+        data={**data, "base_version": shown_version},
     )
 
     assert again.status_code == 303
