@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--as-user",
         dest="actor",
+        metavar="NAME",
         help=f"name written to the audit log (default: ${USER_VARIABLE} or cli:<login>)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Start the app and block until SIGINT or SIGTERM."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -42,7 +42,5 @@ def serve(argv: list[str] | None = None) -> int:
     return 0
 
 
-main = serve
-
 if __name__ == "__main__":
-    sys.exit(serve())
+    sys.exit(main())
