@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ["lambda", "bridge", "relay", "page", "latency"]
+BENCHMARKS = ["lambda", "admin", "bridge", "relay", "page", "latency"]
 
 
 def main(argv=None) -> int:
