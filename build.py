@@ -60,7 +60,7 @@ PLUGINS = (
 ALWAYS_LOADED_PLUGINS = ("error",)
 SHIM_MQTT_IMPORT = "./mqtt.esm.js"
 ENTRY_MODULE = "main.py"
-HASH_CHARS = 10
+HASH_CHARS = 12
 COMPRESSED_SUFFIXES = (".html", ".js", ".mjs", ".css", ".py", ".svg", ".wasm", ".json")
 CSP_SOURCE = re.compile(r"(\*|[a-z][a-z0-9+.-]*:(//[A-Za-z0-9*.-]+(:(\d{1,5}|\*))?)?)")
 
@@ -200,7 +200,8 @@ def content_hash(*parts: bytes) -> str:
 
 
 def hashed_name(name: str, data: bytes) -> str:
-    stem, dot, suffix = name.partition(".")
+    """Return `name` with a content hash before its last suffix: app.py -> app-<hash>.py."""
+    stem, dot, suffix = name.rpartition(".")
     return f"{stem}-{content_hash(data)}{dot}{suffix}"
 
 
@@ -263,22 +264,28 @@ def plugin_chunks(text: str) -> dict[str, str]:
     plugins = {}
     for quoted, bare, chunk in re.findall(entry, text):
         plugins[quoted or bare] = chunk
-    missing = [name for name in PLUGINS if name not in plugins]
-    if missing:
+    if set(plugins) != set(PLUGINS):
         raise BuildError(
-            f"PyScript core lists no chunk for plugins {missing}: check PLUGINS in build.py "
-            "against the installed @pyscript/core version"
+            f"PyScript core lists plugins {sorted(plugins)}, build.py turns off "
+            f"{sorted(PLUGINS)}: update PLUGINS for the installed @pyscript/core"
         )
     return plugins
 
 
 def write_pyscript(assets: Assets) -> str:
-    chunks = pyscript_chunks()
-    contents = [strip_source_map(path.read_text()).encode() for path in chunks]
-    folder = f"pyscript-{content_hash(*contents)}"
-    for path, data in zip(chunks, contents, strict=True):
-        assets.write(f"{folder}/{path.name}", data)
-    return f"assets/{folder}/core.js"
+    """Write PyScript's entry module under a hashed name, and its chunks as named.
+
+    The chunk names already carry the bundler's content hash, and they import each
+    other by those names; only the HTML refers to core.js.
+    """
+    url = ""
+    for path in pyscript_chunks():
+        data = strip_source_map(path.read_text()).encode()
+        if path.name == "core.js":
+            url = assets.write_hashed("pyscript/core.js", data)
+        else:
+            assets.write(f"pyscript/{path.name}", data)
+    return url
 
 
 def write_micropython(assets: Assets) -> str:
@@ -469,6 +476,7 @@ def render_page(config: BuildConfig, urls: dict, state: dict | None) -> str:
         site=state["site"] if state else blank_site,
         regions=state["regions"] if state else None,
         selected=selection.choose_region(state["regions"]) if state else None,
+        version=state["version"] if state else None,
         status_state=status.CONNECTING,
         status_text=status.status_text(status.CONNECTING),
         csp=content_security_policy(config),

@@ -98,6 +98,7 @@ class PageView:
         if not panels:
             panels = [self.builder.element("p", (("class", "empty"),), NO_REGIONS_TEXT)]
         sync_children(self.panels, panels)
+        self.panels.setAttribute("data-version", str(state["version"]))
         self.select()
 
     def select(self):

@@ -1,0 +1,161 @@
+"""site/bootstrap.py: reading the bootstrap document and describing failures."""
+
+import asyncio
+import json
+
+import pytest
+
+from model import edits
+
+
+@pytest.fixture
+def bootstrap(site_modules):
+    return site_modules["bootstrap"]
+
+
+def document(state=None, **changes):
+    state = state or edits.empty_state("Hub")
+    body = {
+        "client_id": "viewer-1",
+        "iot": {
+            "url": "wss://broker.example/mqtt?X-Amz-Signature=abc",
+            "topics": {"snapshot": "q/snapshot", "updates": "q/updates"},
+        },
+        "state": dict(state, version=12),
+        "version": 12,
+    }
+    body.update(changes)
+    return body
+
+
+def test_parse_document_reads_lambda_shape(bootstrap):
+    parsed = bootstrap.parse_document(document())
+
+    assert parsed["client_id"] == "viewer-1"
+    assert parsed["url"].startswith("wss://broker.example/mqtt")
+    assert parsed["topics"] == {"snapshot": "q/snapshot", "updates": "q/updates"}
+    assert parsed["message"]["type"] == "snapshot"
+    assert parsed["message"]["version"] == 12
+
+
+def test_parse_document_reads_flat_shape(bootstrap):
+    flat = document()
+    flat.update(flat.pop("iot"))
+
+    assert bootstrap.parse_document(flat)["topics"]["updates"] == "q/updates"
+
+
+@pytest.mark.parametrize(
+    ("change", "missing"),
+    [
+        ({"client_id": ""}, "client_id"),
+        ({"iot": {"topics": {"snapshot": "s", "updates": "u"}}}, "url"),
+        (
+            {"iot": {"url": "wss://b.example/mqtt", "topics": {"snapshot": "s"}}},
+            "updates",
+        ),
+    ],
+)
+def test_parse_document_names_missing_field(bootstrap, change, missing):
+    with pytest.raises(bootstrap.BootstrapError, match=f"missing {missing}"):
+        bootstrap.parse_document(document(**change))
+
+
+def test_parse_document_rejects_invalid_state(bootstrap):
+    broken = document()
+    broken["state"]["regions"] = [{"id": "Not A Slug", "title": "x"}]
+
+    with pytest.raises(bootstrap.BootstrapError, match="Not A Slug") as caught:
+        bootstrap.parse_document(broken)
+    assert caught.value.reason.startswith(bootstrap.BAD_RESPONSE_REASON)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (429, "the server is busy (too many requests)"),
+        (500, "the server is having trouble (HTTP 500)"),
+        (503, "the server is having trouble (HTTP 503)"),
+        (403, "the server rejected the request (HTTP 403)"),
+    ],
+)
+def test_describe_status(bootstrap, status, reason):
+    assert bootstrap.describe_status(status) == reason
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("5", 5),
+        (" 12 ", 12),
+        (None, 0),
+        ("Wed, 21 Oct 2026 07:28:00 GMT", 0),
+        ("-3", 0),
+        ("86400", 300),
+    ],
+)
+def test_parse_retry_after(bootstrap, header, seconds):
+    assert bootstrap.parse_retry_after(header) == seconds
+
+
+class NetworkError(Exception):
+    pass
+
+
+class FakeResponse:
+    def __init__(self, status=200, body="", headers=None):
+        self.status = status
+        self.ok = 200 <= status < 300
+        self.headers = headers or {}
+        self._body = body
+
+    async def json(self):
+        return json.loads(self._body)
+
+
+def fetch_returning(response):
+    async def fetch(url, **options):
+        assert options == {"method": "GET", "cache": "no-store"}
+        if isinstance(response, Exception):
+            raise response
+        return response
+
+    return fetch
+
+
+def fetch_document(bootstrap, response):
+    client = bootstrap.BootstrapClient(
+        "/api/bootstrap", fetch_returning(response), NetworkError
+    )
+    return asyncio.run(client.fetch_document())
+
+
+def test_client_returns_parsed_document(bootstrap):
+    parsed = fetch_document(bootstrap, FakeResponse(200, json.dumps(document())))
+
+    assert parsed["message"]["version"] == 12
+
+
+def test_client_reports_network_failure(bootstrap):
+    with pytest.raises(bootstrap.BootstrapError) as caught:
+        fetch_document(bootstrap, NetworkError("Failed to fetch"))
+
+    assert caught.value.reason == bootstrap.NETWORK_REASON
+
+
+def test_client_reports_status_and_retry_after(bootstrap):
+    response = FakeResponse(429, "slow down", {"Retry-After": "7"})
+
+    with pytest.raises(bootstrap.BootstrapError) as caught:
+        fetch_document(bootstrap, response)
+
+    assert caught.value.status == 429
+    assert caught.value.retry_after == 7
+    assert "too many requests" in caught.value.reason
+
+
+def test_client_reports_unreadable_body(bootstrap):
+    with pytest.raises(bootstrap.BootstrapError) as caught:
+        fetch_document(bootstrap, FakeResponse(200, "<html>gateway error</html>"))
+
+    assert caught.value.reason == bootstrap.BAD_RESPONSE_REASON
