@@ -15,7 +15,7 @@ def cors_headers(origin, allowed):
 
 
 def preflight_headers(origin, allowed):
-    """Return the answer to an OPTIONS preflight for GET with Last-Event-ID."""
+    """Return the headers for an OPTIONS preflight of GET with Last-Event-ID."""
     headers = cors_headers(origin, allowed)
     if "Access-Control-Allow-Origin" in headers:
         headers["Access-Control-Allow-Methods"] = "GET"

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 STREAM_HEADERS = {
     "Content-Type": "text/event-stream; charset=utf-8",
     "Cache-Control": "no-store",
-    # nginx passes the stream on as it comes, whatever proxy_buffering says.
+    # nginx passes the stream on as it comes, even where proxy_buffering is on.
     "X-Accel-Buffering": "no",
 }
 

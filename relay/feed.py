@@ -1,10 +1,10 @@
 """Keep the hub in step with Redis through one pub/sub subscription per instance.
 
 Redis pub/sub is at-most-once: whatever is published while the subscription is
-down is lost. So after every (re)connect the relay reads a snapshot and resends it
-to all clients, and a notification that does not continue the hub's version makes
-it read the missing deltas from the change feed (or a snapshot when the feed no
-longer covers them).
+down is lost. So after every connect and reconnect the relay reads a snapshot and
+sends it to all clients. A notification that does not continue the hub's version
+makes it read the missing deltas from the change feed, or a snapshot when the feed
+no longer has them.
 """
 
 import asyncio

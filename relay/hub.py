@@ -1,7 +1,7 @@
 """The fan-out: one copy of the state, its recent deltas, and every open stream.
 
 Only the feed changes the hub's version, and everything runs on one event loop, so
-a client attached between two broadcasts sees every later event exactly once.
+a client attached between two broadcasts receives every later event once.
 """
 
 import asyncio
@@ -96,7 +96,7 @@ class Hub:
                 client.write(frame)
                 self.metrics.events_sent.labels(frame.kind).inc()
         # A client ahead of the hub (it read the Redis feed while the notification
-        # was on its way) sees the hub's next deltas as duplicates.
+        # was on its way) receives the hub's next deltas as duplicates.
         self.clients.add(client)
 
     def detach(self, client):
@@ -104,16 +104,16 @@ class Hub:
 
     def broadcast(self, frame):
         """Write `frame` to every client; drop those too far behind."""
-        gone = []
+        closed = []
         for client in self.clients:
             if client.closed:
-                gone.append(client)
+                closed.append(client)
             elif client.backlog > self.queue_limit:
-                gone.append(client)
+                closed.append(client)
                 self._drop_slow(client)
             else:
                 client.write(frame)
-        for client in gone:
+        for client in closed:
             self.clients.discard(client)
             client.finish("gone")
         if frame.kind != "comment":

@@ -67,8 +67,8 @@ def raise_file_limit(max_clients):
         )
 
 
-async def serve(config):
-    """Serve until SIGTERM or SIGINT, then close every stream with a final event."""
+def build_runner(config):
+    """Wire the relay's parts together; return (runner, hub, feed, store)."""
     metrics = RelayMetrics()
     store = Store.from_url(config.redis_url, config.redis_prefix)
     hub = Hub(metrics, config.queue_limit, config.history, config.reconnect_ms)
@@ -79,16 +79,31 @@ async def serve(config):
         access_log=None,
         shutdown_timeout=config.shutdown_seconds,
     )
-    await runner.setup()
+    return runner, hub, feed, store
+
+
+def stop_event():
+    """Return an event set by SIGTERM or SIGINT."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def serve(config):
+    """Serve until SIGTERM or SIGINT, then close every stream with a final event."""
+    runner, hub, feed, store = build_runner(config)
+    await runner.setup()
+    stop = stop_event()
     try:
         await web.TCPSite(
             runner, config.host, config.port, backlog=LISTEN_BACKLOG
         ).start()
         logger.info("relay listening on %s", ", ".join(map(str, runner.addresses)))
+
+        # A failing background task cancels the wait for the signal, and the
+        # finally clause below still closes the streams.
         async with asyncio.TaskGroup() as tasks:
             background = [
                 tasks.create_task(feed.run()),

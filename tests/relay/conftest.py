@@ -8,8 +8,11 @@ from store import Store
 
 
 def seed(store):
-    store.apply(lambda state: edits.set_site(state, {"event": "Open Qualifiers, day 1"}),
-                "tester", "set site")
+    store.apply(
+        lambda state: edits.set_site(state, {"event": "Open Qualifiers, day 1"}),
+        "tester",
+        "set site",
+    )
     for order, region in enumerate(("europe", "sea"), start=1):
         store.apply(
             lambda state, region=region, order=order: edits.upsert_region(
@@ -44,12 +47,21 @@ def start_relay(tmp_path, redis_url):
 
 
 def add_stream(store, region, name, info="", score=(0, 0)):
-    fields = {"name": name, "url": f"twitch.tv/{name.lower()}", "info": info,
-              "score": list(score), "language": "English"}
-    return store.apply(lambda state: edits.add_stream(state, region, fields),
-                       "tester", "add stream")
+    fields = {
+        "name": name,
+        "url": f"twitch.tv/{name.lower()}",
+        "info": info,
+        "score": list(score),
+        "language": "English",
+    }
+    return store.apply(
+        lambda state: edits.add_stream(state, region, fields), "tester", "add stream"
+    )
 
 
 def bump(store, region, stream_id, side=0):
-    return store.apply(lambda state: edits.bump_score(state, region, stream_id, side),
-                       "tester", "bump score")
+    return store.apply(
+        lambda state: edits.bump_score(state, region, stream_id, side),
+        "tester",
+        "bump score",
+    )

@@ -73,13 +73,15 @@ class RelayProcess:
     def metrics(self):
         return parse_metrics(get(self.url + "/metrics")[1])
 
-    def wait_until(self, condition, what, timeout=WAIT_SECONDS):
+    def wait_until(self, condition, description, timeout=WAIT_SECONDS):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if condition():
                 return
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting until {what}; relay log:\n{self.log()}")
+        raise AssertionError(
+            f"timed out waiting until {description}; relay log:\n{self.log()}"
+        )
 
 
 def get(url, headers=None):
@@ -137,7 +139,11 @@ class EventSourceClient:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
             self.sock = context.wrap_socket(self.sock, server_hostname=host)
-        lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "Accept: text/event-stream"]
+        lines = [
+            f"GET {path} HTTP/1.1",
+            f"Host: {host}:{port}",
+            "Accept: text/event-stream",
+        ]
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
         self.sock.settimeout(None)
@@ -180,7 +186,7 @@ class EventSourceClient:
                     self.comments.append(line[1:].strip())
                 elif line:
                     name, _, value = line.partition(":")
-                    fields[name] = value[1:] if value.startswith(" ") else value
+                    fields[name] = value.removeprefix(" ")
                 elif fields:
                     self._dispatch(fields)
                     fields = {}
@@ -195,8 +201,12 @@ class EventSourceClient:
         if "retry" in fields:
             self.retry = fields["retry"]
         if "data" in fields:
-            event = Event(fields.get("event", "message"), fields.get("id"),
-                          fields["data"], fields.get("retry"))
+            event = Event(
+                fields.get("event", "message"),
+                fields.get("id"),
+                fields["data"],
+                fields.get("retry"),
+            )
             self.events.put(event)
 
     def next_event(self, timeout=WAIT_SECONDS):
