@@ -18,6 +18,7 @@ class Chain:
     def __init__(self):
         self.published: dict | None = None
         self.current: dict | None = None
+        self.run: list = []  # changes that continue `current`, not applied yet
         self.entry_ids: list[
             str
         ] = []  # feed entries `current` contains, not yet published
@@ -27,6 +28,9 @@ class Chain:
 
     @property
     def version(self) -> int | None:
+        """The version of `current` once the waiting run of changes is applied."""
+        if self.run:
+            return self.run[-1].end
         return None if self.current is None else self.current["version"]
 
     @property
@@ -35,42 +39,46 @@ class Chain:
 
     @property
     def pending(self) -> bool:
-        """True when `current` holds changes subscribers do not have yet."""
+        """True when the feed holds changes subscribers do not have yet."""
         return self.current is not None and self.version != self.published_version
 
     def restore(self, published: dict | None) -> None:
         """Continue from `published`, the state stored with the last acknowledgement."""
         self.published = published
         self.current = published
+        self.run = []
 
     def reset(self, state: dict) -> None:
-        """Jump `current` to `state`, read from the store, after the feed lost changes."""
+        """Jump `current` to `state`, read from the store after the feed lost changes.
+
+        The waiting changes were read before `state`, so `state` contains them.
+        """
+        self.entry_ids.extend(change.entry_id for change in self.run)
+        self.run = []
         self.current = state
 
     def add(self, changes) -> list:
-        """Apply the changes that continue `current`; return the rest, from the first gap on.
+        """Queue the changes that continue the chain; return the rest, from the first gap on.
 
-        Changes `current` already contains are only kept for acknowledgement.
+        Changes already contained are only kept for acknowledgement. Only versions are
+        checked here; apply() does the work once per publish, not once per read.
         """
-        run = []
         for index, change in enumerate(changes):
-            if self.current is not None and change.end <= self._run_end(run):
+            version = self.version
+            if version is not None and change.end <= version:
                 self.entry_ids.append(change.entry_id)
-            elif (
-                self.current is not None
-                and change.delta
-                and change.start == self._run_end(run)
-            ):
-                run.append(change)
+            elif version is not None and change.delta and change.start == version:
+                self.run.append(change)
             else:
-                return self._apply(run) + list(changes[index:])
-        return self._apply(run)
+                return list(changes[index:])
+        return []
 
-    def _run_end(self, run) -> int:
-        return run[-1].end if run else self.current["version"]
+    def apply(self) -> list:
+        """Apply the waiting changes as one delta; return them if they do not apply.
 
-    def _apply(self, run) -> list:
-        """Apply a run of consecutive changes as one delta: one copy of the state, not one each."""
+        One merged delta copies the state once instead of once per change.
+        """
+        run, self.run = self.run, []
         if not run:
             return []
         ops = []
@@ -91,7 +99,7 @@ class Chain:
         return []
 
     def delta(self) -> dict:
-        """Return one delta from `published` to `current`."""
+        """Return one delta from `published` to `current`; call apply() first."""
         return deltas.make_delta(self.published, self.current)
 
     def mark_published(self) -> None:

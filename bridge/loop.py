@@ -13,14 +13,15 @@ from bridge.broker import Broker, backoff_delay
 from bridge.chain import Chain
 from bridge.config import BridgeConfig
 from bridge.errors import BrokerUnavailable, FeedReset, FeedUnavailable
-from bridge.feed import ChangeFeed
+from bridge.feed import READ_COUNT, ChangeFeed
 from bridge.health import Health
 from bridge.publisher import Publisher
 from bridge.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
-IDLE_WAIT_SECS = 0.5
+IDLE_WAIT_MS = 500
+DRAIN_INTERVAL_SECS = 0.02
 BROKER_RETRY_SECS = 1.0
 
 
@@ -140,6 +141,8 @@ class Bridge:
         self.health.count("resyncs")
 
     def _absorb(self, changes) -> None:
+        if not changes:
+            return
         rest = self.chain.add(changes)
         if not rest:
             return
@@ -162,21 +165,36 @@ class Bridge:
             self.broker.resumed.clear()
             self.publisher.forget_snapshot()
 
-        wait = self._wait_secs()
-        block_ms = int(wait * 1000) if wait >= 0.001 else None
-        changes = self.feed.read_new(block_ms)
-        if changes:
-            self._absorb(changes)
+        if self.publisher.has_work(self.clock()):
+            # Something waits for the next slot. Read what came meanwhile every few
+            # milliseconds in one go: cheaper than a read per entry, and little is
+            # left to read and apply when the slot opens.
+            self.stop.wait(min(self.publisher.limiter.delay(), DRAIN_INTERVAL_SECS))
+            self._drain()
+        else:
+            self._absorb(self.feed.read_new(IDLE_WAIT_MS))
+        self._apply_changes()
 
         if self.publisher.limiter.delay() <= 0 and self.publisher.publish_next(
             self.clock()
         ):
             self._acknowledge()
 
-    def _wait_secs(self) -> float:
-        if self.publisher.has_work(self.clock()):
-            return self.publisher.limiter.delay()
-        return IDLE_WAIT_SECS
+    def _drain(self) -> None:
+        while True:
+            changes = self.feed.read_new(None)
+            self._absorb(changes)
+            if len(changes) < READ_COUNT:
+                return
+
+    def _apply_changes(self) -> None:
+        failed = self.chain.apply()
+        if failed:
+            # The stored state contains these changes, so a resync covers them.
+            self.chain.entry_ids.extend(change.entry_id for change in failed)
+            self._resync(
+                f"changes from version {failed[0].start} to {failed[-1].end} do not apply"
+            )
 
     def _acknowledge(self) -> None:
         """Acknowledge published entries and store the published state."""

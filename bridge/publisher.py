@@ -95,19 +95,19 @@ class Publisher:
             self.health.count("rejected_payloads")
             return self._publish_snapshot(now)
         self.limiter.record()
+        logger.debug(
+            "publishing delta %d->%d, %d ops, %d bytes",
+            delta["from"],
+            delta["to"],
+            len(delta["ops"]),
+            len(payload),
+        )
         if not self.broker.publish(self.config.updates_topic, payload):
             return False
         self.chain.mark_published()
         if self.snapshot_lag_since is None:
             self.snapshot_lag_since = now
         self.health.published(delta["to"], snapshot=False)
-        logger.debug(
-            "published delta %d->%d, %d ops, %d bytes",
-            delta["from"],
-            delta["to"],
-            len(delta["ops"]),
-            len(payload),
-        )
         return True
 
     def _publish_snapshot(self, now: float) -> bool:
@@ -117,21 +117,20 @@ class Publisher:
         except PayloadTooLarge as exc:
             return self._skip_oversized(exc)
         self.limiter.record()
+        logger.log(
+            logging.INFO if self.snapshot_forced else logging.DEBUG,
+            "publishing snapshot at version %d, %d bytes",
+            state["version"],
+            len(payload),
+        )
         if not self.broker.publish(self.config.snapshot_topic, payload, retain=True):
             return False
-        forced = self.snapshot_forced
         self.snapshot_forced = False
         self.snapshot_version = state["version"]
         self.snapshot_at = now
         self.snapshot_lag_since = None
         self.chain.mark_published()
         self.health.published(state["version"], snapshot=True)
-        logger.log(
-            logging.INFO if forced else logging.DEBUG,
-            "published snapshot at version %d, %d bytes",
-            state["version"],
-            len(payload),
-        )
         return True
 
     def _skip_oversized(self, exc: PayloadTooLarge) -> bool:

@@ -47,8 +47,10 @@ def test_changes_coalesce_into_one_small_delta():
     rest = chain.add(
         [score_change(5, [1, 0]), score_change(6, [2, 0]), score_change(7, [3, 0])]
     )
+    failed = chain.apply()
 
     assert rest == []
+    assert failed == []
     delta = chain.delta()
     assert (delta["from"], delta["to"]) == (5, 8)
     assert len(delta["ops"]) == 1
@@ -61,10 +63,11 @@ def test_known_changes_are_only_kept_for_acknowledgement():
     chain.add([score_change(5, [1, 0])])
 
     rest = chain.add([score_change(4, [9, 9]), score_change(5, [1, 0])])
+    chain.apply()
 
     assert rest == []
     assert chain.version == 6
-    assert chain.entry_ids == ["6-0", "5-0", "6-0"]
+    assert chain.entry_ids == ["5-0", "6-0", "6-0"]
 
 
 def test_gap_returns_changes_from_gap_on():
@@ -75,6 +78,18 @@ def test_gap_returns_changes_from_gap_on():
 
     assert rest == later
     assert chain.version == 6
+
+
+def test_reset_keeps_waiting_entries_for_acknowledgement():
+    chain = started_chain()
+    chain.add([score_change(5, [1, 0])])
+    newer = dict(copy.deepcopy(STATE), version=9)
+
+    chain.reset(newer)
+
+    assert chain.version == 9
+    assert chain.run == []
+    assert chain.entry_ids == ["6-0"]
 
 
 def test_unreadable_entry_counts_as_gap():
@@ -94,14 +109,17 @@ def test_change_for_missing_region_is_not_applied():
     )
 
     rest = chain.add([bad])
+    failed = chain.apply()
 
-    assert rest == [bad]
+    assert rest == []
+    assert failed == [bad]
     assert chain.current == STATE
 
 
 def test_mark_published_moves_entries_to_acknowledge():
     chain = started_chain()
     chain.add([score_change(5, [1, 0])])
+    chain.apply()
 
     chain.mark_published()
 
