@@ -119,7 +119,9 @@ class LocalStack:
     def build_site(self) -> None:
         subprocess.run(
             [sys.executable, str(ROOT / "build.py"), "--out", str(self.dist),
-             "--bootstrap-url", "/api/bootstrap"],
+             "--bootstrap-url", "/api/bootstrap",
+             "--connect-src", f"ws://{HOST}:{self.ports.mqtt_ws}",
+             "--connect-src", f"http://{HOST}:{self.ports.relay}"],
             check=True, cwd=ROOT,
         )
 
