@@ -95,6 +95,10 @@ class EventStreams:
             await response.prepare(request)
             # The first write goes through aiohttp: it sends the buffered headers.
             await response.write(self.hub.preamble.raw)
+        except ConnectionResetError:
+            logger.debug("client left before the stream started")
+            return response
+        try:
             version = await self._replay(client, last_id)
             self.hub.attach(client, version)
             reason = await client.done

@@ -187,6 +187,7 @@ def test_disconnect_storm_leaks_nothing(store, start_relay):
     assert after["relay_clients_connected"] == 0
     assert after["relay_asyncio_tasks"] == before["relay_asyncio_tasks"]
     assert after["process_open_fds"] == before["process_open_fds"]
+    assert " ERROR " not in relay.log()
 
 
 def test_sigterm_sends_final_event(store, start_relay):
