@@ -51,7 +51,7 @@ class EventStreams:
 
     async def handle(self, request):
         cors = cors_headers(request.headers.get("Origin"), self.config.allowed_origins)
-        reason = self._refusal()
+        reason = self._unavailable_reason()
         if reason is not None:
             self.metrics.rejected.labels(reason).inc()
             return self._unavailable(reason, cors)
@@ -64,7 +64,7 @@ class EventStreams:
             self.open -= 1
             self.metrics.clients.dec()
 
-    def _refusal(self):
+    def _unavailable_reason(self):
         if self.hub.closing:
             return "shutting down"
         if self.open >= self.config.max_clients:

@@ -217,3 +217,19 @@ def test_health_and_metrics(store, start_relay):
     ):
         assert name in metrics, name
     assert metrics["relay_version"] == store.read()["version"]
+
+
+def test_http10_client_gets_unchunked_stream(store, start_relay):
+    import socket
+
+    relay = start_relay()
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        sock.sendall(b"GET /events HTTP/1.0\r\n\r\n")
+        received = b""
+        while b"event: snapshot" not in received or not received.endswith(b"\n\n"):
+            data = sock.recv(65536)
+            assert data, f"stream ended early: {received[:200]!r}"
+            received += data
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert b"transfer-encoding" not in head.lower()
+    assert body.startswith(b"retry: 3000\n\nevent: snapshot\nid: ")
