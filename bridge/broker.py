@@ -77,7 +77,7 @@ class Broker:
         self.connected.clear()
         self.failures = 0
         logger.warning(
-            "connection to MQTT broker %s lost: %s; reconnecting", self.address, error
+            "connection to MQTT broker %s lost, reconnecting: %s", self.address, error
         )
 
     def _on_resumed(self, connection, return_code, session_present, **kwargs):
