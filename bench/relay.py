@@ -532,7 +532,7 @@ def machine_lines():
     ]
 
 
-def write_results(rows, command, limit):
+def write_results(rows, command, limit, path):
     lines = [
         "# SSE relay benchmark",
         "",
@@ -578,8 +578,8 @@ def write_results(rows, command, limit):
         "Goals: 10,000 clients, p99 <= 250 ms at 10,000, <= 20 KB per client.",
         "",
     ]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
 
 
 def main(argv=None):
@@ -595,6 +595,12 @@ def main(argv=None):
         type=int,
         default=20,
         help="messages published per client count (default 20)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=RESULTS,
+        help="Markdown file for the results (default bench/results/relay.md)",
     )
     args = parser.parse_args(argv)
     limit = raise_file_limit()
@@ -634,8 +640,8 @@ def main(argv=None):
     command = "python bench/relay.py " + " ".join(
         argv if argv is not None else sys.argv[1:]
     )
-    write_results(rows, command.strip(), limit)
-    print(f"wrote {RESULTS}")
+    write_results(rows, command.strip(), limit, args.output)
+    print(f"wrote {args.output}")
 
 
 if __name__ == "__main__":
