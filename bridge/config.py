@@ -48,7 +48,7 @@ class BridgeConfig:
     transport: str = "tcp"
     endpoint: str = "127.0.0.1"
     port: int = 1883
-    client_id: str = "qualifier-hub-bridge"
+    client_id: str = "qualifiers-bridge"
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     cert_path: str | None = None
