@@ -116,6 +116,25 @@ class LocalStack:
         finally:
             store.client.close()
 
+    def ensure_admin_account(self) -> str | None:
+        """Create an `admin` account when there is none; return its new password."""
+        import secrets
+
+        import redis
+
+        from admin.users import UserStore
+
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            users = UserStore(client)
+            if users.list_users():
+                return None
+            password = secrets.token_urlsafe(12)
+            users.add("admin", "admin", password)
+            return password
+        finally:
+            client.close()
+
     def build_site(self) -> None:
         subprocess.run(
             [sys.executable, str(ROOT / "build.py"), "--out", str(self.dist),

@@ -20,11 +20,15 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def print_urls(stack: LocalStack) -> None:
+def print_urls(stack: LocalStack, admin_password: str | None) -> None:
+    if admin_password:
+        login = f"log in as admin / {admin_password} (created now; shown once)"
+    else:
+        login = "add a login: .venv/bin/qualifiers user add NAME --role admin"
     print(f"""
 Qualifier Hub is running on loopback:
   viewer page   {stack.site_url}
-  admin         {stack.admin_url}   (create a login: .venv/bin/qualifiers user add NAME --role admin)
+  admin         {stack.admin_url}   {login}
   SSE relay     {stack.relay_url}
   Redis         {stack.redis_url}
   MQTT          tcp://127.0.0.1:{stack.ports.mqtt}  ws://127.0.0.1:{stack.ports.mqtt_ws}/mqtt
@@ -42,7 +46,7 @@ def main(argv=None) -> None:
     stack = LocalStack(args.workdir.resolve())
     try:
         stack.start(load_demo=not args.no_demo)
-        print_urls(stack)
+        print_urls(stack, stack.ensure_admin_account())
         stopping.wait()
     except KeyboardInterrupt:
         pass
