@@ -1,15 +1,17 @@
-"""Benchmark the bridge: edits written as fast as possible, with subscribers attached.
+"""Benchmark the bridge: edits written into Redis quickly, with subscribers attached.
 
     python -m bench bridge
     python -m bench.bridge [--edits 20000] [--long] [--rate 10] [--subscribers 3]
 
 A writer process commits score and info edits through the store's own Lua commit
-script, so each is one atomic commit with its change feed entry, as Store.apply makes
-it, but without Store.apply's validation and conflict check in Python (those cost
-about 3 ms per edit and would measure the writer, not the bridge). The bridge runs as
-`python -m bridge` against a local redis-server and Mosquitto; paho-mqtt subscribers
-in this process rebuild the state with model.replica.Replica. Results go to
-bench/results/bridge.md.
+script. Each edit is one atomic commit with its change feed entry, as Store.apply makes
+it, but without Store.apply's validation and conflict check in Python. Those cost about
+3 ms per edit on the benchmark machine and would measure the writer, not the bridge.
+
+The bridge runs as `python -m bridge` against a local redis-server and Mosquitto, and
+paho-mqtt subscribers in this process rebuild the state with model.replica.Replica.
+Each run happens twice: with the writer as fast as it goes, and paced at the goal of
+2,000 edits/s. Results go to bench/results/bridge.md.
 """
 
 import argparse
@@ -212,12 +214,12 @@ def latencies_ms(subscriber, first_version, started_at, commit_times):
 
 def max_per_second(times):
     times = sorted(times)
-    most, start = 0, 0
+    largest, start = 0, 0
     for end, moment in enumerate(times):
         while moment - times[start] >= 1.0:
             start += 1
-        most = max(most, end - start + 1)
-    return most
+        largest = max(largest, end - start + 1)
+    return largest
 
 
 def run_once(workdir, edits, rate, subscriber_count, pace=0):
@@ -389,11 +391,11 @@ ROWS = [
     ),
     ("messages received per second", lambda r: f"{r['messages_per_sec']:.1f}"),
     (
-        "most publishes in any 1 s, at the bridge",
+        "max publishes in any 1 s, at the bridge",
         lambda r: str(r["max_published_in_1s"]),
     ),
     (
-        "most messages in any 1 s, at a subscriber",
+        "max messages in any 1 s, at a subscriber",
         lambda r: str(r["max_received_in_1s"]),
     ),
     ("bytes per message p50 / max", lambda r: f"{r['bytes_p50']} / {r['bytes_max']}"),

@@ -1,7 +1,7 @@
 """The bridge's MQTT session: connect with retries, publish at QoS 1, wait for PUBACK.
 
-After the first connection awscrt reconnects on its own (1 s doubling to 30 s) and
-resends unacknowledged publishes; this module logs each step and reports whether the
+After the first connection, awscrt reconnects on its own (1 s doubling to 30 s) and
+resends unacknowledged publishes. This module logs each step and reports whether the
 broker is reachable.
 """
 

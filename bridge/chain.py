@@ -39,7 +39,7 @@ class Chain:
 
     @property
     def pending(self) -> bool:
-        """True when the feed holds changes subscribers do not have yet."""
+        """True when the feed has delivered changes that subscribers do not have yet."""
         return self.current is not None and self.version != self.published_version
 
     def restore(self, published: dict | None) -> None:

@@ -34,8 +34,8 @@ BRIDGE_LOG_LEVEL = "BRIDGE_LOG_LEVEL"
 TRANSPORTS = ("tcp", "mtls", "websockets")
 DEFAULT_PORTS = {"tcp": 1883, "mtls": 8883, "websockets": 443}
 
-# AWS IoT Core: 100 publishes/s per connection and 128 KB per payload; the broker
-# discards what goes over. See "AWS IoT Core endpoints and quotas".
+# AWS IoT Core's quotas: 100 publishes per second per connection (it drops the excess)
+# and 128 KB per payload (it rejects a larger one and closes the connection).
 IOT_MAX_PUBLISH_RATE = 100.0
 IOT_MAX_PAYLOAD_BYTES = 128 * 1024
 

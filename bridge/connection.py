@@ -35,8 +35,8 @@ def _common(config: BridgeConfig, callbacks: dict) -> dict:
 
 
 def _tcp(config: BridgeConfig, callbacks: dict) -> mqtt.Connection:
-    # awscrt appends SDK metrics to the user name unless told not to, and Mosquitto
-    # then rejects the login.
+    # Unless disable_metrics is set, awscrt appends SDK metrics to the user name and
+    # Mosquitto then rejects the login.
     return mqtt.Connection(
         mqtt.Client(None, None),
         host_name=config.endpoint,

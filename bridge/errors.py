@@ -6,7 +6,7 @@ class BridgeError(Exception):
 
 
 class ConfigError(BridgeError):
-    """An environment variable or argument holds a value the bridge cannot use."""
+    """An environment variable or argument with a value the bridge cannot use."""
 
 
 class FeedUnavailable(BridgeError):

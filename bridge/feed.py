@@ -73,15 +73,15 @@ class ChangeFeed:
             None  # version of the published state in Redis
         )
 
-    def _call(self, what, function, *args, **kwargs):
+    def _call(self, operation, function, *args, **kwargs):
         try:
             return function(*args, **kwargs)
         except redis.ResponseError as exc:
             if str(exc).startswith("NOGROUP"):
                 raise FeedReset(f"consumer group {GROUP!r} is gone: {exc}") from exc
-            raise FeedUnavailable(f"{what} failed: {exc}") from exc
+            raise FeedUnavailable(f"{operation} failed: {exc}") from exc
         except redis.RedisError as exc:
-            raise FeedUnavailable(f"{what} failed: {exc}") from exc
+            raise FeedUnavailable(f"{operation} failed: {exc}") from exc
 
     def ensure_group(self) -> bool:
         """Create the consumer group at the end of the feed; return True if it was new.

@@ -1,4 +1,4 @@
-"""The bridge's health: what it published last and whether Redis and the broker answer.
+"""The bridge's health: what it published last and whether Redis and the broker respond.
 
 `GET /health` returns it as JSON, with status 200 when both connections are up and 503
 otherwise, for systemd watchdogs, load balancers and the local stack.

@@ -95,7 +95,7 @@ class Bridge:
                 self.stop.wait(BROKER_RETRY_SECS)
 
     def _sync(self) -> None:
-        """Find where the feed stands after a (re)connection to Redis."""
+        """Prepare the group, the published state and pending entries after connecting."""
         created = self.feed.ensure_group()
         if self.chain.published is None:
             self.chain.restore(self.feed.published_state())

@@ -1,8 +1,8 @@
 """Encoding of outgoing messages, with the broker's payload limit checked first.
 
-Mosquitto drops an oversized publish silently but still acknowledges it, and AWS IoT
-rejects it and closes the connection; either way nothing would say what was lost, so
-the bridge checks the size itself.
+Mosquitto drops an oversized publish silently but still acknowledges it (seen with
+2.0.11), and AWS IoT rejects it and closes the connection. Neither reports which change
+was lost, so the bridge checks the size itself.
 """
 
 from bridge.errors import PayloadTooLarge

@@ -1,9 +1,10 @@
-"""What to publish in each slot the rate limit allows: a delta, or the retained snapshot.
+"""The choice of message for each slot the rate limit allows: a delta or the snapshot.
 
 - Changes waiting: one delta from the published version to the current one.
-- The retained snapshot older than the published version: refresh it once the feed
-  has been quiet for a slot, or in place of a delta when it has lagged for
-  `snapshot_max_age` seconds, so a new subscriber never starts far behind.
+- A retained snapshot older than the published version: refresh it once the feed has
+  been quiet for a slot. While changes keep coming, publish it in place of a delta
+  after it has lagged for `snapshot_max_age` seconds, which bounds how far behind a new
+  subscriber starts.
 - A resync: a snapshot, which replaces the state of every subscriber.
 
 A snapshot also moves subscribers to the current version, so it takes a delta's place

@@ -6,8 +6,8 @@ import time
 class RateLimiter:
     """Allows one publish per `1 / rate` seconds.
 
-    Publishes spaced at least that far apart mean any one-second interval holds at most
-    `rate` of them; a burst waits for the next slot instead of going over.
+    Publishes spaced at least that far apart mean any one-second interval contains at
+    most `rate` of them. A burst waits for the next slot instead of going over.
     """
 
     def __init__(self, rate: float, clock=time.monotonic):

@@ -46,7 +46,7 @@ def test_policy_allows_exactly_the_bridge_topics():
     assert "*" not in json.dumps(policy)
 
 
-def test_systemd_unit_runs_the_module_and_stops_with_sigterm():
+def test_systemd_unit_runs_bridge_module():
     unit = configparser.ConfigParser(strict=False, interpolation=None)
     unit.read(DEPLOY / "bridge.service")
 

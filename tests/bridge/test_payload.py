@@ -14,7 +14,7 @@ def test_snapshot_payload_is_snapshot_message():
     assert json.loads(payload) == {"type": "snapshot", "version": 7, "state": STATE}
 
 
-def test_payload_over_limit_is_rejected_with_version_and_size():
+def test_oversized_payload_names_version_and_size():
     delta = {"from": 6, "to": 7, "ops": [["site", {"title": "x" * 2000}]]}
 
     with pytest.raises(PayloadTooLarge) as caught:

@@ -35,7 +35,7 @@ def test_publishing_at_every_slot_keeps_rate_per_second():
             times.append(clock.now)
         clock.now = round(clock.now + 0.01, 6)
 
-    most_in_one_second = max(
+    max_in_one_second = max(
         sum(1 for other in times if start <= other < start + 1.0) for start in times
     )
-    assert most_in_one_second == 10
+    assert max_in_one_second == 10
