@@ -8,9 +8,11 @@
 """
 
 from awscrt import auth, mqtt
+from awscrt.exceptions import AwsCrtError
 from awsiot import mqtt_connection_builder
 
-from bridge.config import BridgeConfig
+from bridge.config import BRIDGE_CA, BRIDGE_CERT, BRIDGE_KEY, BridgeConfig
+from bridge.errors import ConfigError
 
 # clean_session=False makes awscrt keep unacknowledged QoS 1 publishes across a
 # reconnect and resend them; with a clean session it cancels them instead
@@ -77,5 +79,12 @@ def build_connection(config: BridgeConfig, **callbacks) -> mqtt.Connection:
     """Return an unconnected MQTT connection for `config.transport`.
 
     `callbacks` are awscrt's connection callbacks (on_connection_interrupted, ...).
+    Raise ConfigError when a certificate, key or CA file cannot be loaded.
     """
-    return BUILDERS[config.transport](config, callbacks)
+    try:
+        return BUILDERS[config.transport](config, callbacks)
+    except (OSError, AwsCrtError) as exc:
+        raise ConfigError(
+            f"loading the TLS files failed ({BRIDGE_CERT}={config.cert_path}, "
+            f"{BRIDGE_KEY}={config.key_path}, {BRIDGE_CA}={config.ca_path}): {exc}"
+        ) from exc

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 # XREADGROUP blocks for up to a second, so reads need a longer socket timeout.
 REDIS_SOCKET_TIMEOUT_SECS = 10
 REDIS_CONNECT_TIMEOUT_SECS = 5
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -52,13 +53,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _install_signal_handlers(stop: threading.Event) -> None:
+def _install_signal_handlers(stop: threading.Event) -> dict:
+    """Make SIGTERM and SIGINT set `stop`; return the handlers they replace."""
+
     def handle(signum, frame):
         logger.info("received %s, stopping", signal.Signals(signum).name)
         stop.set()
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, handle)
+    return {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
 
 
 def _redis_client(config: BridgeConfig) -> redis.Redis:
@@ -103,6 +105,13 @@ def main(argv=None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     stop = threading.Event()
-    _install_signal_handlers(stop)
-    run(config, stop)
+    previous = _install_signal_handlers(stop)
+    try:
+        run(config, stop)
+    except ConfigError as exc:
+        logger.error("%s", exc)
+        return 2
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 0

@@ -1,4 +1,5 @@
 import json
+import signal
 import urllib.error
 import urllib.request
 
@@ -24,6 +25,21 @@ def test_argument_overrides_environment_in_checks(monkeypatch, capsys):
 
     assert status == 2
     assert "invalid BRIDGE_MAX_PUBLISH_RATE 500.0" in capsys.readouterr().err
+
+
+def test_missing_certificate_exits_with_status_2(monkeypatch, caplog):
+    monkeypatch.setenv("BRIDGE_TRANSPORT", "mtls")
+    monkeypatch.setenv("BRIDGE_CERT", "/nonexistent/bridge.pem")
+    monkeypatch.setenv("BRIDGE_KEY", "/nonexistent/bridge.key")
+
+    status = main([])
+
+    assert status == 2
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+    assert (
+        "loading the TLS files failed (BRIDGE_CERT=/nonexistent/bridge.pem"
+        in caplog.text
+    )
 
 
 @pytest.fixture
