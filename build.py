@@ -4,8 +4,8 @@ Usage: python build.py --out dist [--bootstrap-url URL] [--state state.json]
 
 The output is self-hosted: the page, its Python modules, the model modules they
 import, PyScript's core (only the chunks this page loads), the MicroPython runtime,
-mqtt.js and its shim. Asset names carry a content hash so hosts can cache them for
-good; every file also gets a gzip copy (and brotli when the module is installed).
+mqtt.js and its shim. Asset names carry a content hash, so hosts can cache them for
+good. Every file also gets a gzip copy, and a brotli copy when the module is installed.
 """
 
 import argparse
@@ -66,7 +66,7 @@ CSP_SOURCE = re.compile(r"(\*|[a-z][a-z0-9+.-]*:(//[A-Za-z0-9*.-]+(:(\d{1,5}|\*)
 
 
 class BuildError(Exception):
-    """Invalid input or a missing runtime file; the message says which and why."""
+    """Invalid input or a missing runtime file. The message names the value and the fix."""
 
 
 @dataclass(frozen=True)
@@ -272,20 +272,20 @@ def plugin_chunks(text: str) -> dict[str, str]:
     return plugins
 
 
-def write_pyscript(assets: Assets) -> str:
+def write_pyscript(assets: Assets) -> tuple[str, list[str]]:
     """Write PyScript's entry module under a hashed name, and its chunks as named.
 
     The chunk names already carry the bundler's content hash, and they import each
-    other by those names; only the HTML refers to core.js.
+    other by those names. Only the HTML refers to core.js. Return both URL kinds.
     """
-    url = ""
+    entry, chunks = "", []
     for path in pyscript_chunks():
         data = strip_source_map(path.read_text()).encode()
         if path.name == "core.js":
-            url = assets.write_hashed("pyscript/core.js", data)
+            entry = assets.write_hashed("pyscript/core.js", data)
         else:
-            assets.write(f"pyscript/{path.name}", data)
-    return url
+            chunks.append(assets.write(f"pyscript/{path.name}", data))
+    return entry, chunks
 
 
 def write_micropython(assets: Assets) -> str:
@@ -297,7 +297,8 @@ def write_micropython(assets: Assets) -> str:
     return assets.write(f"{stem}.mjs", module)
 
 
-def write_mqtt(assets: Assets) -> str:
+def write_mqtt(assets: Assets) -> tuple[str, str]:
+    """Write mqtt.js and the shim that imports it; return (shim URL, mqtt.js URL)."""
     mqtt_url = assets.write_hashed("mqtt.esm.js", require(MQTT_ESM).read_bytes())
     shim = (SITE / "mqtt_shim.js").read_text()
     if SHIM_MQTT_IMPORT not in shim:
@@ -305,7 +306,7 @@ def write_mqtt(assets: Assets) -> str:
             f"site/mqtt_shim.js must import mqtt.js from {SHIM_MQTT_IMPORT!r}"
         )
     shim = shim.replace(SHIM_MQTT_IMPORT, "./" + mqtt_url.rpartition("/")[2])
-    return assets.write_hashed("mqtt_shim.js", shim.encode())
+    return assets.write_hashed("mqtt_shim.js", shim.encode()), mqtt_url
 
 
 # Python modules
@@ -526,6 +527,31 @@ def size_report(paths: list[Path]) -> str:
     return f"{len(paths)} files, {raw / 1e6:.2f} MB raw, {gz / 1e6:.2f} MB gzip"
 
 
+def write_assets(assets: Assets) -> dict:
+    """Write every asset; return the URLs, configs and preload lists the template uses.
+
+    Without preload hints the browser finds each file only when the previous one has
+    run: the runtime after core.js, the Python files after the runtime, the shim after
+    the Python files. The hints let it fetch them all while it parses the HTML.
+    """
+    urls = write_static(assets)
+    urls["pyscript"], chunks = write_pyscript(assets)
+    micropython_url = write_micropython(assets)
+    shim_url, mqtt_url = write_mqtt(assets)
+    urls["main"], files = write_python(assets)
+    print(
+        f"build: PyScript core, MicroPython, mqtt.js, {len(files) + 1} Python modules"
+    )
+
+    urls["mpy_config"], urls["py_config"] = pyscript_configs(
+        micropython_url, shim_url, files
+    )
+    urls["preload_modules"] = [*chunks, micropython_url, shim_url, mqtt_url]
+    wasm_url = micropython_url.rpartition(".")[0] + ".wasm"
+    urls["preload_fetches"] = [wasm_url, *files, urls["main"]]
+    return urls
+
+
 def build(config: BuildConfig) -> list[Path]:
     """Write the page into config.out; return the files written, compressed copies last."""
     state = load_state(config.state_path) if config.state_path else None
@@ -533,22 +559,12 @@ def build(config: BuildConfig) -> list[Path]:
     assets = Assets(config.out)
 
     print(f"build: writing {config.out}/")
-    urls = write_static(assets)
-    urls["pyscript"] = write_pyscript(assets)
-    micropython_url = write_micropython(assets)
-    shim_url = write_mqtt(assets)
-    urls["main"], files = write_python(assets)
-    print(
-        f"build: PyScript core, MicroPython, mqtt.js, {len(files) + 1} Python modules"
-    )
-
-    mpy_config, py_config = pyscript_configs(micropython_url, shim_url, files)
-    urls["mpy_config"], urls["py_config"] = mpy_config, py_config
+    urls = write_assets(assets)
     page = config.out / "index.html"
     page.write_text(render_page(config, urls, state))
     written = [*assets.written, page]
-    shown = "the state at version " + str(state["version"]) if state else "no state"
-    print(f"build: index.html with {shown}, bootstrap URL {config.bootstrap_url}")
+    painted = "the state at version " + str(state["version"]) if state else "no state"
+    print(f"build: index.html with {painted}, bootstrap URL {config.bootstrap_url}")
 
     compressed = compress(written)
     print(f"build: {len(compressed)} compressed copies")

@@ -2,8 +2,9 @@
 
 Each connection attempt starts with a fresh bootstrap call, because a presigned
 WebSocket URL is good for one connection shortly after signing. Every message goes
-through model.replica; a gap asks for the retained snapshot again, and after
-`resync_wait` seconds without one, for the bootstrap state.
+through model.replica. After a gap the app subscribes to the retained snapshot
+again, and calls the bootstrap endpoint if no snapshot closes the gap within
+`resync_wait_seconds`.
 """
 
 import asyncio

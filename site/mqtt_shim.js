@@ -1,5 +1,5 @@
-// Thin bridge between mqtt.js and the Python page: it forwards events as plain
-// strings and holds no reconnect or state logic, which lives in transport.py.
+// Thin bridge between mqtt.js and the Python page. It forwards events as plain
+// strings and contains no reconnect or state logic: that is in transport.py.
 import mqtt from "./mqtt.esm.js";
 
 export function connect(url, clientId, onConnect, onMessage, onClose) {

@@ -24,7 +24,7 @@ def score_text(score):
 
 
 class Builder:
-    """Creates elements in `document`; every method returns a new, detached node."""
+    """Element factory for `document`. Every method returns a new, detached node."""
 
     def __init__(self, document):
         self.document = document

@@ -1,4 +1,4 @@
-"""Which region tab is selected, and how the choice is kept in the page URL.
+"""Region selection: the region tab on screen, kept in the page URL.
 
 The selected region lives in the URL fragment (`#europe`), so a link to one region
 works on any static host and survives a reload. Pure functions: the page and
@@ -18,8 +18,8 @@ def region_from_hash(fragment):
 def choose_region(regions, wanted=()):
     """Return the id of the region to show, or None when there are no regions.
 
-    The first id in `wanted` (the linked region, then the one on screen) that still
-    exists wins; otherwise the first region with streams, otherwise the first region.
+    `wanted` lists the linked region, then the one on screen. The first of them that
+    still exists wins. Without one, the first region with streams wins, else the first.
     """
     if not regions:
         return None

@@ -45,7 +45,12 @@ class Link:
         self._finish()
 
     def resubscribe_snapshot(self):
-        """Ask for the retained snapshot again: a repeated SUBSCRIBE resends it."""
+        """Request the retained snapshot again with a repeated SUBSCRIBE.
+
+        MQTT 3.1.1 (section 3.8.4) has the broker resend retained messages then.
+        NOTE: AWS IoT's behaviour on a repeated SUBSCRIBE is untested here; the app
+        falls back to the bootstrap state when no snapshot closes the gap.
+        """
         if self.live:
             topics = self._to_js([self._topics["snapshot"]])
             self._shim.subscribe(self._client, topics, self._handle_resubscribed)

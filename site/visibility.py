@@ -1,7 +1,7 @@
 """Page visibility: stay connected while the page is shown, pause after a long hide.
 
-A background tab that keeps its connection costs a broker connection and a stream
-of messages nobody reads. After `pause_after` seconds hidden, `on_pause` runs; the
+A background tab that stays connected costs a broker connection and a stream of
+messages that the hidden page does not display. After `pause_after` seconds hidden, `on_pause` runs; the
 app then waits in `wait_visible` and resynchronises when the page is shown again.
 """
 
@@ -16,7 +16,7 @@ class Visibility:
         self.pause_after = pause_after
         self.on_pause = on_pause
         self.paused = False
-        self.shown = asyncio.Event()
+        self.became_visible = asyncio.Event()
         self._timer = None
         document.addEventListener("visibilitychange", self._changed)
         self._changed()
@@ -26,15 +26,15 @@ class Visibility:
         return self.document.visibilityState == VISIBLE
 
     async def wait_visible(self):
-        await self.shown.wait()
+        await self.became_visible.wait()
 
     def _changed(self, event=None):
         if self.visible:
             self.paused = False
-            self.shown.set()
+            self.became_visible.set()
             self._stop_timer()
         else:
-            self.shown.clear()
+            self.became_visible.clear()
             if self._timer is None:
                 self._timer = asyncio.create_task(self._pause_later())
 

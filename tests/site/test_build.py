@@ -139,11 +139,28 @@ def test_page_assets_are_local_files(built, page):
         if tag in ("script", "link") and (attrs.get("src") or attrs.get("href"))
     ]
 
-    assert len(loaded) == 4
+    shipped = {path.relative_to(built).as_posix() for path in asset_files(built)}
+    assert set(loaded) == shipped
     for url in loaded:
         assert not urlsplit(url).scheme, url
         assert not url.startswith("/"), url
         assert (built / url).is_file(), url
+
+
+def test_preload_hints_cover_runtime_and_modules(page, mpy_config):
+    preloads = {
+        attrs["href"]: attrs
+        for tag, attrs in page.tags
+        if tag == "link" and attrs.get("rel") in ("preload", "modulepreload")
+    }
+    wasm = mpy_config["interpreter"].replace(".mjs", ".wasm")
+
+    for url in [wasm, *mpy_config["files"]]:
+        assert preloads[url]["rel"] == "preload", url
+        assert preloads[url]["as"] == "fetch", url
+        assert "crossorigin" in preloads[url], url
+    for url in [mpy_config["interpreter"], *mpy_config["js_modules"]["main"]]:
+        assert preloads[url]["rel"] == "modulepreload", url
 
 
 def test_config_files_are_local(built, mpy_config):

@@ -1,6 +1,6 @@
 """The viewer page in Chromium against the whole local stack.
 
-Redis holds the state, the bridge publishes it to Mosquitto, and the gateway serves
+Redis stores the state, the bridge publishes it to Mosquitto, and the gateway serves
 the built page and runs the bootstrap function (with STS from moto).
 """
 
@@ -160,6 +160,9 @@ def test_page_requests_stay_on_loopback(open_page, publish, regions_state):
     assert probe.console_errors == []
     pyscript_files = [url for url in probe.requests if "/assets/pyscript/" in url]
     assert len(pyscript_files) == 3, pyscript_files
+    # A preload hint that does not match the later request makes the browser fetch twice.
+    assets = [url for url in probe.requests if "/assets/" in url]
+    assert len(assets) == len(set(assets))
 
 
 def _selected(probe):
