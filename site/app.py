@@ -46,8 +46,8 @@ class App:
         while True:
             await visibility.wait_visible()
             document = await self._bootstrap()
-            if document is None:
-                continue
+            if document is None or visibility.paused:
+                continue  # paused while the call was in flight: wait until shown
             self._take_bootstrap_state(document["message"])
             reason = await self._connect(document)
             if visibility.paused:

@@ -15,11 +15,14 @@ LOCAL_SCHEMES = {"blob", "data"}
 WAIT_MS = 15_000
 
 # Runs before any page script: records every status change and any alert() call,
-# and lets a test pretend the page is hidden (headless pages are always visible).
+# notes when PyScript has run main.py, and lets a test pretend the page is hidden
+# (headless pages are always visible).
 INIT_SCRIPT = """
 window.__qhStatus = [];
 window.__qhAlerts = [];
 window.__qhHidden = false;
+window.__qhPythonDone = false;
+addEventListener("py:all-done", () => { window.__qhPythonDone = true; });
 window.alert = (text) => window.__qhAlerts.push(String(text));
 Object.defineProperty(Document.prototype, "visibilityState", {
   configurable: true,

@@ -197,3 +197,21 @@ class PublishDropper:
             self.dropped += 1
             return
         route.send(message)
+
+
+def test_page_opened_hidden_waits_until_shown(open_page, publish, regions_state):
+    stored = publish(regions_state)
+    probe = open_page(goto=False)
+    probe.page.add_init_script("window.__qhHidden = true")
+    probe.open("#bravo")
+    probe.page.wait_for_function("window.__qhPythonDone")
+    probe.page.wait_for_timeout(500)
+
+    assert probe.bootstrap_calls() == []
+    assert probe.websockets() == []
+
+    probe.set_hidden(False)
+
+    probe.wait_status("live")
+    probe.wait_version(stored["version"])
+    assert len(probe.bootstrap_calls()) == 1
