@@ -68,17 +68,6 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def rebuild_page(stack: LocalStack) -> None:
-    """Build the page with the local broker allowed in its CSP connect-src."""
-    from importlib.util import module_from_spec, spec_from_file_location
-
-    spec = spec_from_file_location("qh_build", ROOT / "build.py")
-    build = module_from_spec(spec)
-    spec.loader.exec_module(build)
-    broker = f"ws://127.0.0.1:{stack.ports.mqtt_ws}"
-    build.build(build.BuildConfig(out=stack.dist, connect_src=(broker,)))
-
-
 def cold_load(browser, stack: LocalStack, version: int) -> tuple[float, int, int]:
     """Return (ms from navigation to the rendered list, bytes transferred, bytes decoded)."""
     context = browser.new_context()
@@ -176,7 +165,6 @@ def run(loads: int, edit_count: int) -> str:
         stack = LocalStack(Path(workdir), ports=Ports.free())
         try:
             stack.start()
-            rebuild_page(stack)
             store = Store.from_url(stack.redis_url)
             snapshot = json.loads(
                 (ROOT / "stack/demo/qualifier-day.snapshot.json").read_text()

@@ -23,14 +23,8 @@ def site_modules():
 
 
 @pytest.fixture(scope="session")
-def site_stack(local_stack, build_module):
-    """The local stack, with its page rebuilt to allow the local broker in connect-src."""
-    # NOTE: LocalStack.build_site passes no --connect-src, so the page's CSP would block
-    # the WebSocket to Mosquitto on its own port; rebuild until the stack passes it.
-    broker = f"ws://127.0.0.1:{local_stack.ports.mqtt_ws}"
-    build_module.build(
-        build_module.BuildConfig(out=local_stack.dist, connect_src=(broker,))
-    )
+def site_stack(local_stack):
+    """The local stack; its gateway serves the page that LocalStack.build_site built."""
     return local_stack
 
 

@@ -25,9 +25,7 @@ def build_with_state(site_stack, build_module, tmp_path):
         build_module.build(config)
 
     yield build_with_state
-    build_module.build(
-        build_module.BuildConfig(out=site_stack.dist, connect_src=broker)
-    )
+    site_stack.build_site()
 
 
 def demo_state_with_extras():
