@@ -69,9 +69,8 @@ class ChangeFeed:
         self.store = Store(client, prefix)
         self.consumer = consumer
         self.published_key = prefix + "bridge:published"
-        self.stored_version: int | None = (
-            None  # version of the published state in Redis
-        )
+        # Version of the published state stored in Redis, None until read or written.
+        self.stored_version: int | None = None
 
     def _call(self, operation, function, *args, **kwargs):
         try:

@@ -84,8 +84,10 @@ class Bridge:
                 self.health.update(redis_connected=False)
                 delay = backoff_delay(failures)
                 logger.warning(
-                    "Redis failed (attempt %d), retrying in %.1f s: %s",
+                    "Redis failed (attempt %d) at published version %s, "
+                    "retrying in %.1f s: %s",
                     failures,
+                    self.chain.published_version,
                     delay,
                     exc,
                 )
@@ -164,6 +166,11 @@ class Bridge:
         if self.broker.resumed.is_set():
             self.broker.resumed.clear()
             self.publisher.forget_snapshot()
+            logger.info(
+                "broker connection resumed at published version %s; "
+                "republishing the retained snapshot once the feed is quiet",
+                self.chain.published_version,
+            )
 
         if self.publisher.has_work(self.clock()):
             # Something waits for the next slot. Read what came meanwhile every few

@@ -128,9 +128,10 @@ def test_viewers_converge_through_restarts(tmp_path, servers, store):
     assert status == 200
     assert health["published_version"] == final["version"]
     log = bridge.log_text()
-    assert "Redis failed (attempt 1)" in log
+    assert "Redis failed (attempt 1) at published version" in log
     assert "connection to MQTT broker" in log
     assert "reconnected to MQTT broker" in log
+    assert "broker connection resumed at published version" in log
     bridge.stop()
 
 
