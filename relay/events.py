@@ -23,9 +23,20 @@ STREAM_HEADERS = {
 }
 
 
+# EventSource sends Last-Event-ID only on its own reconnects. A page that creates a
+# new EventSource (after a gap, a 503 or a shutdown) passes its version in the query.
+LAST_EVENT_ID_PARAM = "last_event_id"
+
+
 def parse_last_event_id(request):
-    """Return the Last-Event-ID header as a version, or None if absent or not one."""
+    """Return the version the client has, or None if it sent none or not a number.
+
+    The Last-Event-ID header wins over the `last_event_id` query parameter, because
+    the browser sets the header when it reconnects to the same URL, so it is newer.
+    """
     raw = request.headers.get("Last-Event-ID", "").strip()
+    if not raw:
+        raw = request.query.get(LAST_EVENT_ID_PARAM, "").strip()
     if raw.isdigit() and raw.isascii():
         return int(raw)
     if raw:
