@@ -457,14 +457,19 @@ class ProbePool:
         # A snapshot is one `data:` line of up to the model's 96 KiB state limit.
         return aiohttp.ClientSession(connector=connector, read_bufsize=2**20)
 
-    def start(self, probes):
-        """Start following with each of `probes`."""
-        self.call(self._start(list(probes)))
+    def start(self, probes, stagger=0.0):
+        """Start following with each of `probes`, `stagger` seconds apart."""
+        self.call(self._start(list(probes), stagger))
 
-    async def _start(self, probes):
-        for probe in probes:
+    async def _start(self, probes, stagger):
+        for index, probe in enumerate(probes):
             self.probes.append(probe)
-            self._tasks.append(asyncio.create_task(probe.run(self._session)))
+            run = self._run_later(probe, index * stagger)
+            self._tasks.append(asyncio.create_task(run))
+
+    async def _run_later(self, probe, delay):
+        await asyncio.sleep(delay)
+        await probe.run(self._session)
 
     def reports(self):
         """Return every probe's report, read on the loop so no probe is mid-update."""
@@ -472,6 +477,13 @@ class ProbePool:
 
     async def _reports(self):
         return [probe.report() for probe in self.probes]
+
+    def arrivals(self):
+        """Return {probe name: {version: time.time() of its arrival}}."""
+        return self.call(self._arrivals())
+
+    async def _arrivals(self):
+        return {probe.name: dict(probe.arrivals) for probe in self.probes}
 
     def wait(self, condition, timeout, interval=0.2):
         """Poll `condition(reports)` until true or `timeout` s; return the last reports."""
