@@ -6,13 +6,14 @@ The output is self-hosted: the page, its Python modules, the model modules they
 import, PyScript's core (only the chunks this page loads), the MicroPython runtime,
 mqtt.js and its shim. Asset names carry a content hash, so hosts can cache them for
 good. Every file also gets a gzip copy, and a brotli copy when the module is installed.
+`build-manifest.json` records the asset URLs, so the prerender service can render
+index.html again with a newer state.
 """
 
 import argparse
 import ast
 import gzip
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -21,15 +22,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from model.errors import ValidationError
-from model.markdown import parse as parse_markdown
-from model.urls import display_url
 from model.validate import validate_state
+from prerender.page import MANIFEST_FORMAT, MANIFEST_NAME, PageRenderer
 
 SITE = ROOT / "site"
 NODE_MODULES = ROOT / "node_modules"
@@ -377,22 +375,11 @@ def write_static(assets: Assets) -> dict[str, str]:
     return {
         "stylesheet": assets.write_hashed("site.css", (SITE / "site.css").read_bytes()),
         "icon": assets.write_hashed("icon.svg", (SITE / "icon.svg").read_bytes()),
+        "preload": assets.write_hashed("preload.js", (SITE / "preload.js").read_bytes()),
     }
 
 
 # The page
-
-
-def load_site_module(name: str):
-    """Load a page module that needs no browser (render, selection, status) by path.
-
-    A private module name keeps it apart from installed packages of the same name,
-    such as the bootstrap function's `bootstrap` package.
-    """
-    spec = importlib.util.spec_from_file_location(f"_site_{name}", SITE / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def load_state(path: Path) -> dict:
@@ -446,44 +433,15 @@ def pyscript_configs(micropython_url: str, shim_url: str, files: dict[str, str])
     return mpy, {"plugins": disabled}
 
 
-def template_environment() -> jinja2.Environment:
-    render = load_site_module("render")
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(SITE),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    environment.globals.update(
-        parse_markdown=parse_markdown,
-        display_url=display_url,
-        is_web_url=render.is_web_url,
-        score_text=render.score_text,
-        link_rel=render.LINK_REL,
-        token_tags=render.TOKEN_TAGS,
-        default_empty_text=render.DEFAULT_EMPTY_TEXT,
-        no_regions_text=render.NO_REGIONS_TEXT,
-    )
-    return environment
-
-
-def render_page(config: BuildConfig, urls: dict, state: dict | None) -> str:
-    selection = load_site_module("selection")
-    status = load_site_module("status")
-    blank_site = {"title": config.title, "event": "", "announcement": ""}
-    template = template_environment().get_template("index.html")
-    return template.render(
-        site=state["site"] if state else blank_site,
-        regions=state["regions"] if state else None,
-        selected=selection.choose_region(state["regions"]) if state else None,
-        version=state["version"] if state else None,
-        status_state=status.CONNECTING,
-        status_text=status.status_text(status.CONNECTING),
-        csp=content_security_policy(config),
-        urls=urls,
-        options=config.page_options(),
-    )
+def build_manifest(config: BuildConfig, urls: dict) -> dict:
+    """Return what the page's template needs besides the state (see prerender.page)."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "title": config.title,
+        "csp": content_security_policy(config),
+        "urls": urls,
+        "options": config.page_options(),
+    }
 
 
 # Output
@@ -494,6 +452,7 @@ def clean_output(out: Path) -> None:
     shutil.rmtree(out / "assets", ignore_errors=True)
     for path in out.glob("index.html*"):
         path.unlink()
+    (out / MANIFEST_NAME).unlink(missing_ok=True)
     out.mkdir(parents=True, exist_ok=True)
 
 
@@ -559,9 +518,11 @@ def build(config: BuildConfig) -> list[Path]:
     assets = Assets(config.out)
 
     print(f"build: writing {config.out}/")
-    urls = write_assets(assets)
+    manifest = build_manifest(config, write_assets(assets))
+    manifest_path = config.out / MANIFEST_NAME
+    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
     page = config.out / "index.html"
-    page.write_text(render_page(config, urls, state))
+    page.write_text(PageRenderer().render(manifest, state))
     written = [*assets.written, page]
     painted = "the state at version " + str(state["version"]) if state else "no state"
     print(f"build: index.html with {painted}, bootstrap URL {config.bootstrap_url}")

@@ -82,6 +82,8 @@ class Builder:
             language = self.element("span", (("class", "language"), ("dir", "auto")))
             language.textContent = stream["language"]
             meta.appendChild(language)
+        for tag in stream["tags"]:
+            meta.appendChild(self.element("span", (("class", "tag"),), tag))
         return meta
 
     def empty_text(self, region):
@@ -103,11 +105,13 @@ class Builder:
         return tab
 
     def panel(self, region_id):
+        # tabindex 0 lets keyboard users reach a panel whose cards hold no link.
         attributes = (
             ("id", "region-" + region_id),
             ("class", "region"),
             ("role", "tabpanel"),
             ("aria-labelledby", "tab-" + region_id),
             ("data-region", region_id),
+            ("tabindex", "0"),
         )
         return self.element("section", attributes)

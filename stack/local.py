@@ -174,6 +174,10 @@ class LocalStack:
                 "ADMIN_PORT": str(self.ports.admin),
                 "ADMIN_SECRET_KEY": self.admin_secret,
             }, port=self.ports.admin),
+            "prerender": PythonService("prerender", logs, ["-m", "prerender"], {
+                **self._common_env(),
+                "PRERENDER_DIST": str(self.dist),
+            }),
             "gateway": PythonService("gateway", logs, [
                 "-m", "stack.gateway", "--dist", str(self.dist),
                 "--host", HOST, "--port", str(self.ports.gateway),

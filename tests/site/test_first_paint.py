@@ -81,7 +81,9 @@ def without_selection(tree):
         return tree
     if len(tree) == 3 and isinstance(tree[0], str) and isinstance(tree[1], list):
         attributes = [
-            pair for pair in tree[1] if pair[0] not in ("aria-selected", "hidden")
+            pair
+            for pair in tree[1]
+            if pair[0] not in ("aria-selected", "hidden", "tabindex")
         ]
         return [tree[0], attributes, [without_selection(child) for child in tree[2]]]
     return [without_selection(item) for item in tree]

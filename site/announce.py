@@ -1,0 +1,84 @@
+"""Screen reader announcements through one polite aria-live region.
+
+Score changes and connection changes are read out, at most one announcement per
+`min_interval` seconds. What arrives in between is merged into the next one, which
+names the latest changes only, so a busy minute does not become a long queue.
+"""
+
+import asyncio
+import time
+
+MIN_INTERVAL_SECONDS = 5
+MAX_ITEMS = 3
+SEPARATOR = ". "
+# Connection states (status.py) worth announcing, with what is said.
+STATUS_SPEECH = {
+    "live": "Live updates on.",
+    "reconnecting": "Live updates interrupted, reconnecting.",
+    "offline": "Live updates paused.",
+}
+
+
+def merge(items, max_items=MAX_ITEMS):
+    """Return one sentence for `items`, keeping the latest `max_items` of them."""
+    kept = items[-max_items:]
+    text = SEPARATOR.join(kept)
+    dropped = len(items) - len(kept)
+    if dropped:
+        text += SEPARATOR + str(dropped) + " more changes"
+    return text
+
+
+class Announcer:
+    """Writes announcements into `element` (aria-live="polite"), rate-limited."""
+
+    def __init__(self, element, min_interval=MIN_INTERVAL_SECONDS, clock=time.time):
+        self.element = element
+        self.min_interval = min_interval
+        self.clock = clock
+        self.pending = []
+        self.last_at = None
+        self._task = None
+
+    def announce_all(self, items):
+        self.pending.extend(items)
+        wait = self._wait_seconds()
+        if wait <= 0:
+            self.flush()
+        elif self._task is None:
+            self._task = asyncio.create_task(self._flush_later(wait))
+
+    def flush(self):
+        if not self.pending:
+            return
+        self.element.textContent = merge(self.pending)
+        self.pending = []
+        self.last_at = self.clock()
+
+    def _wait_seconds(self):
+        if self.last_at is None:
+            return 0
+        return self.last_at + self.min_interval - self.clock()
+
+    async def _flush_later(self, wait):
+        await asyncio.sleep(wait)
+        self._task = None
+        self.flush()
+
+    def watch_status(self, element, observer_class, to_js):
+        """Announce the status bar's connection changes (its data-state attribute).
+
+        `observer_class` is the browser's MutationObserver.
+        """
+        said = [element.getAttribute("data-state")]
+
+        def changed(records, observer):
+            state = element.getAttribute("data-state")
+            if state != said[0] and state in STATUS_SPEECH:
+                self.announce_all([STATUS_SPEECH[state]])
+            said[0] = state
+
+        observer = observer_class.new(changed)
+        options = {"attributes": True, "attributeFilter": ["data-state"]}
+        observer.observe(element, to_js(options))
+        return observer
