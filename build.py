@@ -375,7 +375,9 @@ def write_static(assets: Assets) -> dict[str, str]:
     return {
         "stylesheet": assets.write_hashed("site.css", (SITE / "site.css").read_bytes()),
         "icon": assets.write_hashed("icon.svg", (SITE / "icon.svg").read_bytes()),
-        "preload": assets.write_hashed("preload.js", (SITE / "preload.js").read_bytes()),
+        "preload": assets.write_hashed(
+            "preload.js", (SITE / "preload.js").read_bytes()
+        ),
     }
 
 

@@ -38,16 +38,22 @@ def run(config: Config, stop: threading.Event, s3_client=None) -> Prerenderer:
     target = make_target(config, s3_client)
     prerenderer = Prerenderer(store, PageRenderer(), target)
     follower = Follower(
-        prerenderer, store.client, store.keys.notify,
-        config.min_interval_seconds, config.recheck_seconds,
+        prerenderer,
+        store.client,
+        store.keys.notify,
+        config.min_interval_seconds,
+        config.recheck_seconds,
     )
     logger.info("prerender started: %s from %s", target.description, store.keys.notify)
     try:
         follower.run(stop)
     finally:
         store.client.close()
-        logger.info("prerender stopped after %d renders, %d writes",
-                    prerenderer.renders, prerenderer.writes)
+        logger.info(
+            "prerender stopped after %d renders, %d writes",
+            prerenderer.renders,
+            prerenderer.writes,
+        )
     return prerenderer
 
 

@@ -83,5 +83,7 @@ def _seconds(environ, name, default):
     except ValueError:
         seconds = 0.0
     if not seconds > 0:
-        raise ConfigError(f"invalid {name}={raw!r}: expected a number of seconds above 0")
+        raise ConfigError(
+            f"invalid {name}={raw!r}: expected a number of seconds above 0"
+        )
     return seconds

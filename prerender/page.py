@@ -61,7 +61,9 @@ def parse_manifest(data, source):
     try:
         manifest = json.loads(data)
     except ValueError as exc:
-        raise ManifestError(f"invalid build manifest {source}: not JSON ({exc})") from None
+        raise ManifestError(
+            f"invalid build manifest {source}: not JSON ({exc})"
+        ) from None
     return check_manifest(manifest, source)
 
 

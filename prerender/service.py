@@ -71,8 +71,9 @@ class Prerenderer:
 class Follower:
     """Runs a Prerenderer from pub/sub notifications and a periodic re-check."""
 
-    def __init__(self, prerenderer, client, channel, min_interval, recheck,
-                 clock=time.monotonic):
+    def __init__(
+        self, prerenderer, client, channel, min_interval, recheck, clock=time.monotonic
+    ):
         self.prerenderer = prerenderer
         self.client = client
         self.channel = channel
@@ -91,7 +92,9 @@ class Follower:
                 delay = retry_delay(self.failures)
                 logger.warning(
                     "Redis unavailable (attempt %d): %s; reconnecting in %.1f s",
-                    self.failures, exc, delay,
+                    self.failures,
+                    exc,
+                    delay,
                 )
                 stop.wait(delay)
 
@@ -102,7 +105,9 @@ class Follower:
             # Anything committed while unsubscribed was not heard: render now.
             self.prerenderer.render()
             if self.failures:
-                logger.info("reconnected to Redis after %d failed attempts", self.failures)
+                logger.info(
+                    "reconnected to Redis after %d failed attempts", self.failures
+                )
             self.failures = 0
             logger.info("following %s", self.channel)
             self._loop(pubsub, stop)

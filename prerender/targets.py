@@ -49,7 +49,9 @@ def _brotli():
 class FolderTarget:
     """index.html in a served folder, with the compressed copies the host serves first."""
 
-    def __init__(self, folder: Path, name: str = "index.html", manifest: Path | None = None):
+    def __init__(
+        self, folder: Path, name: str = "index.html", manifest: Path | None = None
+    ):
         self.folder = Path(folder)
         self.path = self.folder / name
         self.manifest_path = manifest or self.folder / MANIFEST_NAME
@@ -62,8 +64,10 @@ class FolderTarget:
         data = html.encode()
         brotli = _brotli()
         try:
-            write_atomically(self.path.with_name(self.path.name + ".gz"),
-                             gzip.compress(data, compresslevel=9, mtime=0))
+            write_atomically(
+                self.path.with_name(self.path.name + ".gz"),
+                gzip.compress(data, compresslevel=9, mtime=0),
+            )
             br_path = self.path.with_name(self.path.name + ".br")
             if brotli is not None:
                 write_atomically(br_path, brotli.compress(data))
@@ -71,14 +75,22 @@ class FolderTarget:
                 br_path.unlink(missing_ok=True)  # a stale copy would be served first
             write_atomically(self.path, data)
         except OSError as exc:
-            raise TargetError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+            raise TargetError(
+                f"cannot write {self.path}: {exc.strerror or exc}"
+            ) from exc
 
 
 class BucketTarget:
     """index.html as an S3 object; `client` is a boto3 S3 client."""
 
-    def __init__(self, client, bucket: str, key: str, manifest_key: str,
-                 manifest: Path | None = None):
+    def __init__(
+        self,
+        client,
+        bucket: str,
+        key: str,
+        manifest_key: str,
+        manifest: Path | None = None,
+    ):
         self.client = client
         self.bucket = bucket
         self.key = key

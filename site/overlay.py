@@ -8,8 +8,6 @@ whose changes are kept in localStorage. A query parameter beats the saved settin
 which beats the default.
 """
 
-import asyncio
-import json
 import time
 
 from selection import percent_decode
@@ -81,7 +79,9 @@ def parse_hide(value):
     parts = parse_regions(value)
     for part in parts:
         if part not in HIDE_PARTS:
-            raise SettingError("hide", value, "a comma-separated list of header, footer")
+            raise SettingError(
+                "hide", value, "a comma-separated list of header, footer"
+            )
     return {"hide_header": "header" in parts, "hide_footer": "footer" in parts}
 
 
@@ -91,7 +91,9 @@ def query_pairs(query):
     for part in query.lstrip("?").split("&"):
         if part:
             name, _, value = part.partition("=")
-            pairs.append((percent_decode(name), percent_decode(value.replace("+", " "))))
+            pairs.append(
+                (percent_decode(name), percent_decode(value.replace("+", " ")))
+            )
     return pairs
 
 

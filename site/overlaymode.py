@@ -31,13 +31,17 @@ FLAG_INPUTS = {
 
 
 class OverlayMode:
-    """Overlay settings for one page: `view` is the PageView, `storage` localStorage."""
+    """Overlay settings for one page: `view` is the PageView, `storage` localStorage.
 
-    def __init__(self, document, view, storage, console):
+    `storage_error` is what a failing storage call raises (jsffi.JsException).
+    """
+
+    def __init__(self, document, view, storage, console, storage_error):
         self.document = document
         self.view = view
         self.storage = storage
         self.console = console
+        self.storage_error = storage_error
         self.saved = self._load_saved()
         self.settings = merge_settings(self.saved, {})
         self.dialog = document.getElementById("overlay-settings")
@@ -109,8 +113,8 @@ class OverlayMode:
         listed = bool(settings["regions"])
         self._input("overlay-regions-streams").checked = not listed
         self._input("overlay-regions-list").checked = listed
-        for element_id in FLAG_INPUTS:
-            self._input(element_id).checked = settings[FLAG_INPUTS[element_id]]
+        for element_id, flag in FLAG_INPUTS.items():
+            self._input(element_id).checked = settings[flag]
         self._fill_region_list()
 
     def _fill_region_list(self):
@@ -133,8 +137,8 @@ class OverlayMode:
         if rotate.isdigit() and int(rotate) <= ROTATE_MAX_SECONDS:
             settings["rotate"] = int(rotate)
         settings["regions"] = self._checked_regions()
-        for element_id in FLAG_INPUTS:
-            settings[FLAG_INPUTS[element_id]] = bool(self._input(element_id).checked)
+        for element_id, flag in FLAG_INPUTS.items():
+            settings[flag] = bool(self._input(element_id).checked)
         if settings == self.settings:
             return
         self.settings = settings
@@ -156,12 +160,12 @@ class OverlayMode:
         try:
             text = self.storage.getItem(STORAGE_KEY)
             return clean_saved(json.loads(text)) if text else {}
-        except Exception as exc:  # blocked storage (a JS error) or bad JSON
+        except (self.storage_error, ValueError) as exc:  # blocked storage, bad JSON
             self.console.warn("ignored the saved overlay settings: " + str(exc))
             return {}
 
     def _save(self):
         try:
             self.storage.setItem(STORAGE_KEY, json.dumps(self.settings))
-        except Exception as exc:  # QuotaExceededError, or storage blocked
+        except self.storage_error as exc:  # QuotaExceededError, or storage blocked
             self.console.warn("cannot save the overlay settings: " + str(exc))

@@ -44,7 +44,11 @@ def preloaded_fetch(fetch, window):
 
     async def fetch_once(url, **options):
         preload = pending.pop() if pending else None
-        if preload is None or preload.url != url or _age_ms(window, preload) > PRELOAD_MAX_AGE_MS:
+        if (
+            preload is None
+            or preload.url != url
+            or _age_ms(window, preload) > PRELOAD_MAX_AGE_MS
+        ):
             return await fetch(url, **options)
         return PreloadedResponse(await preload.response)
 

@@ -14,18 +14,22 @@ STORAGE_KEY = "qh-state"
 
 
 class SavedState:
-    """Reads and writes one state under STORAGE_KEY in `storage` (window.localStorage)."""
+    """Reads and writes one state under STORAGE_KEY in `storage` (window.localStorage).
 
-    def __init__(self, storage, console):
+    `storage_error` is what a failing storage call raises (jsffi.JsException).
+    """
+
+    def __init__(self, storage, console, storage_error):
         self.storage = storage
         self.console = console
+        self.storage_error = storage_error
         self.version = None
 
     def load(self):
         """Return the saved state, checked like a snapshot message, or None."""
         try:
             text = self.storage.getItem(STORAGE_KEY)
-        except Exception as exc:  # a JS SecurityError when storage is blocked
+        except self.storage_error as exc:  # a SecurityError when storage is blocked
             self.console.warn("cannot read the saved state: " + str(exc))
             return None
         if not text:
@@ -45,7 +49,7 @@ class SavedState:
             return
         try:
             self.storage.setItem(STORAGE_KEY, json.dumps(state))
-        except Exception as exc:  # QuotaExceededError, or storage blocked
+        except self.storage_error as exc:  # QuotaExceededError, or storage blocked
             self.console.warn("cannot save the state: " + str(exc))
             return
         self.version = state["version"]

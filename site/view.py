@@ -257,7 +257,9 @@ class PageView:
 
     def regions_with_streams(self):
         """Return the ids of the regions that show streams with the current filters."""
-        shown = filter_regions(self.state["regions"], self.filters) if self.state else ()
+        shown = (
+            filter_regions(self.state["regions"], self.filters) if self.state else ()
+        )
         return [region["id"] for region in shown if region["streams"]]
 
     def _show_site(self, site):

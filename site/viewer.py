@@ -4,6 +4,7 @@ The view adopts the server-rendered DOM, shows a newer saved state at once, and
 gets the filter menus, the keyboard tabs, the announcer and the overlay mode.
 """
 
+import jsffi
 from announce import Announcer
 from filterbar import FilterBar
 from overlaymode import OverlayMode
@@ -23,7 +24,7 @@ def setup_view(document, to_js):
     announcer.watch_status(
         document.getElementById("status"), window.MutationObserver, to_js
     )
-    saved = SavedState(storage, console)
+    saved = SavedState(storage, console, jsffi.JsException)
     view = PageView(document, window.location, saved, announcer)
     view.filter_bar = FilterBar(document, view.set_filter)
     TabKeys(view.tabs, lambda region_id: _link(window, view, region_id))
@@ -34,7 +35,8 @@ def setup_view(document, to_js):
         view.select()
     if view.state is not None:
         view.filter_bar.update(view.state["regions"], view.filters)
-    OverlayMode(document, view, storage, console).start(window.location.search)
+    overlay = OverlayMode(document, view, storage, console, jsffi.JsException)
+    overlay.start(window.location.search)
     return view
 
 
@@ -55,5 +57,5 @@ class _NoStorage:
 def _local_storage(window):
     try:
         return window.localStorage
-    except Exception:  # a JS SecurityError when the browser blocks storage
+    except jsffi.JsException:  # a SecurityError when the browser blocks storage
         return _NoStorage()
