@@ -55,6 +55,11 @@ ADMIN_USER = ("bench-moderator", "bench password long enough")
 PAGE_QUERIES = {"mqtt": "", "sse": "?transport=sse"}
 WAIT_MS = 60_000
 PROBE_STAGGER_SECONDS = 0.02
+PROBE_READY_SECONDS = 180
+MQTT_TRANSPORTS = {
+    "tcp": "anonymous, over TCP",
+    "websockets": "WebSockets, presigned URL from /api/bootstrap",
+}
 SETTLE_SECONDS = 3.0
 
 # Installed before the page's scripts. Records, per version, when a WebSocket frame or
@@ -124,6 +129,13 @@ def parse_args(argv=None):
         default=1000,
         help="lightweight subscribers, half MQTT and half SSE (1000)",
     )
+    parser.add_argument(
+        "--mqtt-transport",
+        choices=("tcp", "websockets"),
+        default="tcp",
+        help="how the MQTT subscribers connect: anonymous TCP, or WebSockets with a "
+        "presigned URL from /api/bootstrap each (tcp)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder")
     parser.add_argument(
         "--probe-process", choices=("mqtt", "sse"), help=argparse.SUPPRESS
@@ -142,7 +154,11 @@ def run_probe_process(args):
     """Hold `--probes` probes until stdin says stop; then write their arrival times."""
     from stack.probes import MqttProbe, ProbePool, SseProbe
 
-    if args.probe_process == "mqtt":
+    if args.probe_process == "mqtt" and args.url.startswith("tcp://"):
+        host, port = args.url.removeprefix("tcp://").split(":")
+        broker = (host, int(port))
+        probes = [MqttProbe(f"mqtt-{n}", broker=broker) for n in range(args.probes)]
+    elif args.probe_process == "mqtt":
         probes = [
             MqttProbe(f"mqtt-{n}", bootstrap_url=args.url) for n in range(args.probes)
         ]
@@ -151,7 +167,7 @@ def run_probe_process(args):
     pool = ProbePool()
     try:
         pool.start(probes, stagger=PROBE_STAGGER_SECONDS)
-        timeout = 60 + args.probes * PROBE_STAGGER_SECONDS
+        timeout = PROBE_READY_SECONDS + args.probes * PROBE_STAGGER_SECONDS
         reports = pool.wait(lambda rs: all(r["live"] for r in rs), timeout)
         print("ready", sum(r["live"] for r in reports), flush=True)
         sys.stdin.readline()
@@ -286,6 +302,15 @@ def page_transport(entry, relay_url):
 # --------------------------------------------------------------------------------------
 
 
+def mqtt_url(stack, transport):
+    """Return where the MQTT probe process connects: the broker or the bootstrap URL."""
+    from stack.services import HOST
+
+    if transport == "tcp":
+        return f"tcp://{HOST}:{stack.ports.mqtt}"
+    return stack.site_url + "api/bootstrap"
+
+
 def first_stream(state):
     for region in state["regions"]:
         if region["streams"]:
@@ -306,7 +331,7 @@ def run(stack, args, workdir):
     initial = store.read()
     half = args.probes // 2
     children = [
-        ProbeProcess("mqtt", half, stack.site_url + "api/bootstrap", workdir),
+        ProbeProcess("mqtt", half, mqtt_url(stack, args.mqtt_transport), workdir),
         ProbeProcess("sse", args.probes - half, stack.relay_url, workdir),
     ]
     connected = {child.kind: child.wait_ready() for child in children}
@@ -327,10 +352,12 @@ def run(stack, args, workdir):
                     state="attached", timeout=WAIT_MS,
                 )  # fmt: skip
             time.sleep(1.0)
+            load = [os.getloadavg()[0]]
             for index in range(args.edits):
                 started, ended = admin.save(index)
                 saves[int(store.client.get("qh:version"))] = (started, ended)
                 time.sleep(args.interval)
+            load.append(os.getloadavg()[0])
             final = max(saves)
             for entry in pages:
                 entry["page"].wait_for_selector(
@@ -363,6 +390,7 @@ def run(stack, args, workdir):
         ],
         "probes": probes,
         "connected": connected,
+        "load": load,
     }
 
 
@@ -472,9 +500,10 @@ def setup_lines(args, stack, data, command):
     slot_ms = 1000 / stack.bridge_rate
     setup = (
         f"the whole local stack; {args.pages} Chromium pages; "
-        f"{data['connected'].get('mqtt', 0)} MQTT subscribers (WebSockets, presigned "
-        f"URL from /api/bootstrap) and {data['connected'].get('sse', 0)} SSE "
-        "subscribers in two child processes; one MQTT subscriber over TCP as a tap"
+        f"{data['connected'].get('mqtt', 0)} MQTT subscribers "
+        f"({MQTT_TRANSPORTS[args.mqtt_transport]}) and "
+        f"{data['connected'].get('sse', 0)} SSE subscribers connected, in two child "
+        "processes; one MQTT subscriber over TCP as a tap"
     )
     edits = (
         f"{len(data['saves'])} score changes saved through the admin web app, "
@@ -487,10 +516,15 @@ def setup_lines(args, stack, data, command):
         f"quiet slot ({slot_ms:.0f} ms), or replaces one when it lags by "
         "BRIDGE_SNAPSHOT_MAX_AGE (10 s)"
     )
+    load = (
+        f"1-minute load average {data['load'][0]:.1f} when the edits started, "
+        f"{data['load'][1]:.1f} when they ended (other work shares the cores)"
+    )
     return [
         f"- Command: `{command}`",
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {machine()}; every process on this machine, on loopback",
+        f"- Load: {load}",
         f"- Setup: {setup}",
         f"- Edits: {edits}",
         f"- Bridge: {bridge}",
