@@ -432,9 +432,10 @@ def figures(data):
     result = {"dom": {}, "receive": {}, "hops": {}, "missing": {}}
     for entry in data["pages"]:
         shown = page_ms(entry, "shown")
-        result["dom"].setdefault(entry["transport"], []).extend(
-            since_save(saves, shown)
-        )
+        found = since_save(saves, shown)
+        result["dom"].setdefault(entry["transport"], []).extend(found)
+        missing = result["missing"].get("pages", 0) + len(saves) - len(found)
+        result["missing"]["pages"] = missing
         frames = page_ms(entry, "frames")
         hops = result["hops"].setdefault(entry["transport"], {})
         hops.setdefault("frame_to_dom", []).extend(hop_ms(saves, frames, shown))
@@ -573,7 +574,10 @@ def report(args, stack, data, result, command):
     missing = ", ".join(f"{kind} {count}" for kind, count in result["missing"].items())
     lines += [
         "",
-        f"Subscriber arrivals missing (a version skipped by a snapshot or a gap): {missing}.",
+        (
+            "Versions a page never showed or a subscriber never received, because the "
+            f"bridge coalesced them or a snapshot skipped them: {missing}."
+        ),
         "",
         "![latency distribution](latency.png)",
         "",
