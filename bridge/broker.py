@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECS = 10.0
 WAIT_SLICE_SECS = 0.2
+DISCONNECT_IDLE_SECS = 1.0
 WAIT_WARNING_SECS = 10.0
 
 
@@ -37,7 +38,7 @@ class Broker:
         self.stop = stop
         self.connected = threading.Event()
         self.resumed = threading.Event()
-        self.failures = 0
+        self.lost_at: float | None = None
         self.ever_connected = False
         self.connection = factory(
             config,
@@ -63,34 +64,38 @@ class Broker:
             )
 
     def _on_failure(self, connection, callback_data, **kwargs):
-        # connect() logs the failures of the first connection itself.
+        # connect() logs the failures of the first connection itself. awscrt 0.36 does
+        # not call this for its own reconnect attempts, so outage_secs() is the record.
         if self.ever_connected:
-            self.failures += 1
             logger.warning(
-                "reconnect to MQTT broker %s failed (attempt %d): %s",
+                "reconnect to MQTT broker %s failed: %s",
                 self.address,
-                self.failures,
                 callback_data.error,
             )
 
     def _on_interrupted(self, connection, error, **kwargs):
         self.connected.clear()
-        self.failures = 0
+        self.lost_at = time.monotonic()
         logger.warning(
             "connection to MQTT broker %s lost, reconnecting: %s", self.address, error
         )
 
     def _on_resumed(self, connection, return_code, session_present, **kwargs):
         logger.info(
-            "reconnected to MQTT broker %s after %d failed attempts (return code %s, "
+            "reconnected to MQTT broker %s after %.1f s (return code %s, "
             "session present: %s)",
             self.address,
-            self.failures,
+            self.outage_secs() or 0.0,
             return_code,
             session_present,
         )
-        self.failures = 0
+        self.lost_at = None
         self.resumed.set()
+
+    def outage_secs(self) -> float | None:
+        """Return how long the connection has been lost, None while it is up."""
+        lost_at = self.lost_at
+        return None if lost_at is None else time.monotonic() - lost_at
 
     def connect(self) -> bool:
         """Connect, retrying with backoff until it works or stop is set; return success."""
@@ -99,7 +104,6 @@ class Broker:
             attempt += 1
             try:
                 self.connection.connect().result(CONNECT_TIMEOUT_SECS)
-                self.failures = 0
                 return True
             except (AwsCrtError, TimeoutError) as exc:
                 delay = backoff_delay(attempt)
@@ -158,9 +162,20 @@ class Broker:
                 )
 
     def disconnect(self) -> None:
+        # While awscrt waits to reconnect (up to RECONNECT_MAX_SECS), the disconnect
+        # completes only when that wait ends, so do not hold up the shutdown for it.
+        timeout = (
+            CONNECT_TIMEOUT_SECS if self.connected.is_set() else DISCONNECT_IDLE_SECS
+        )
         try:
-            self.connection.disconnect().result(CONNECT_TIMEOUT_SECS)
-        except (AwsCrtError, TimeoutError) as exc:
+            self.connection.disconnect().result(timeout)
+        except TimeoutError:
+            logger.warning(
+                "disconnect from MQTT broker %s did not finish within %.0f s; stopping anyway",
+                self.address,
+                timeout,
+            )
+        except AwsCrtError as exc:
             logger.warning(
                 "disconnect from MQTT broker %s failed: %s", self.address, exc
             )

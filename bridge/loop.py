@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 IDLE_WAIT_MS = 500
 DRAIN_INTERVAL_SECS = 0.02
 BROKER_RETRY_SECS = 1.0
+OUTAGE_LOG_SECS = 10.0
 
 
 class Bridge:
@@ -43,6 +44,7 @@ class Bridge:
         self.health.probe("broker_connected", broker.connected.is_set)
         self.clock = clock
         self.chain = Chain()
+        self.outage_logged = 0.0  # outage length at the last "unreachable" log line
         self.publisher = Publisher(
             config,
             broker,
@@ -163,6 +165,7 @@ class Bridge:
             self.chain.entry_ids.extend(change.entry_id for change in rest)
 
     def _step(self) -> None:
+        self._log_outage()
         if self.broker.resumed.is_set():
             self.broker.resumed.clear()
             self.publisher.forget_snapshot()
@@ -186,6 +189,22 @@ class Bridge:
             self.clock()
         ):
             self._acknowledge()
+
+    def _log_outage(self) -> None:
+        """Log a broker outage every OUTAGE_LOG_SECS, as awscrt reports no retries."""
+        outage = self.broker.outage_secs()
+        if outage is None:
+            self.outage_logged = 0.0
+            return
+        if outage - self.outage_logged >= OUTAGE_LOG_SECS:
+            self.outage_logged = outage
+            logger.warning(
+                "MQTT broker %s unreachable for %.0f s at published version %s; "
+                "awscrt keeps reconnecting",
+                self.broker.address,
+                outage,
+                self.chain.published_version,
+            )
 
     def _drain(self) -> None:
         while True:

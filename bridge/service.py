@@ -11,6 +11,8 @@ import sys
 import threading
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bridge.broker import Broker
 from bridge.config import BridgeConfig, load_config
@@ -63,13 +65,21 @@ def _install_signal_handlers(stop: threading.Event) -> dict:
     return {signum: signal.signal(signum, handle) for signum in STOP_SIGNALS}
 
 
-def _redis_client(config: BridgeConfig) -> redis.Redis:
+def redis_client(config: BridgeConfig) -> redis.Redis:
+    """Return a Redis client for the bridge, with redis-py's own retries turned off.
+
+    A command that redis-py silently repeats after a dropped connection can lose a
+    batch of XREADGROUP entries: Redis already delivered them to this consumer, so only
+    a read of the pending entries returns them. The bridge's loop does that on every
+    reconnection, so it must see every failure.
+    """
     return redis.Redis.from_url(
         config.redis_url,
         decode_responses=True,
         socket_timeout=REDIS_SOCKET_TIMEOUT_SECS,
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECS,
         health_check_interval=30,
+        retry=Retry(NoBackoff(), 0),
     )
 
 
@@ -79,7 +89,7 @@ def run(config: BridgeConfig, stop: threading.Event) -> None:
     server = None
     if config.health_port is not None:
         server = HealthServer(health, config.health_host, config.health_port).start()
-    client = _redis_client(config)
+    client = redis_client(config)
     try:
         feed = ChangeFeed(client, config.redis_prefix, config.consumer)
         Bridge(config, feed, Broker(config, stop), stop, health).run()

@@ -7,12 +7,12 @@ import uuid
 from pathlib import Path
 
 import paho.mqtt.client as paho
-import redis
 
 from bridge.broker import Broker
 from bridge.feed import ChangeFeed
 from bridge.health import Health
 from bridge.loop import Bridge
+from bridge.service import redis_client
 from model import delta as deltas
 from model.messages import check_message, encode
 from model.replica import GAP, Replica
@@ -95,8 +95,8 @@ class Viewer:
             ]
 
     def close(self):
-        self.client.loop_stop()
         self.client.disconnect()
+        self.client.loop_stop()
 
 
 def read_retained(port, topic_prefix, timeout=5.0):
@@ -182,7 +182,7 @@ class BridgeThread:
     def __init__(self, config):
         self.config = config
         self.stop_event = threading.Event()
-        self.client = redis.Redis.from_url(config.redis_url, decode_responses=True)
+        self.client = redis_client(config)
         self.broker = RecordingBroker(config, self.stop_event)
         self.health = Health()
         feed = ChangeFeed(self.client, config.redis_prefix, config.consumer)

@@ -3,9 +3,11 @@
 import uuid
 
 import pytest
+import redis
 from bridge_support import DEMO_STATE, BridgeThread, Viewer
 
 from bridge.config import load_config
+from stack.services import RedisServer
 from store import Store
 
 
@@ -13,6 +15,24 @@ from store import Store
 def topic_prefix():
     """A topic prefix of its own per test, so retained messages of other tests stay apart."""
     return f"qualifiers/test-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def fast_redis_server(tmp_path_factory):
+    """A Redis without AOF, so a thousand commits a second do not wait for fsync."""
+    server = RedisServer(
+        tmp_path_factory.mktemp("redis-fast"), appendonly=False
+    ).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fast_redis(fast_redis_server):
+    client = redis.Redis.from_url(fast_redis_server.url, decode_responses=True)
+    client.flushall()
+    yield client
+    client.close()
 
 
 @pytest.fixture
