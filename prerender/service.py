@@ -4,7 +4,8 @@ The store publishes every commit on its pub/sub channel (`qh:notify`). Pub/sub
 loses what is published while the service is disconnected, so the service also
 renders after every (re)connect and re-checks the state every `recheck_seconds`.
 Renders are coalesced: at most one per `min_interval_seconds`, however many
-changes arrive. A render that gives the same HTML as the last write is not written.
+changes arrive. A page that the target holds already is not written again, but one that a new
+build of the site replaced is.
 """
 
 import logging
@@ -40,7 +41,6 @@ class Prerenderer:
         self.renderer = renderer
         self.target = target
         self.clock = clock
-        self.last_html = None
         self.last_render_at = None
         self.renders = 0
         self.writes = 0
@@ -56,13 +56,12 @@ class Prerenderer:
         state = self.store.read()
         try:
             html = self.renderer.render(self.target.read_manifest(), state)
-            if html == self.last_html:
+            if self.target.is_current(html):
                 return False
             self.target.write(html)
         except (ManifestError, TargetError) as exc:
             logger.error("page at version %s not written: %s", state["version"], exc)
             return False
-        self.last_html = html
         self.writes += 1
         logger.info("wrote %s at version %s", self.target.description, state["version"])
         return True

@@ -5,6 +5,7 @@ so a new build of the site is picked up without restarting the service.
 """
 
 import gzip
+import hashlib
 import logging
 import os
 import tempfile
@@ -60,6 +61,13 @@ class FolderTarget:
     def read_manifest(self) -> dict:
         return read_manifest(self.manifest_path)
 
+    def is_current(self, html: str) -> bool:
+        """Return True when the served page is `html` already (a rebuild replaces it)."""
+        try:
+            return self.path.read_bytes() == html.encode()
+        except OSError:
+            return False
+
     def write(self, html: str) -> None:
         data = html.encode()
         brotli = _brotli()
@@ -110,6 +118,18 @@ class BucketTarget:
                 f"cannot read build manifest {source}: {exc}; upload the built site first"
             ) from exc
         return parse_manifest(data, source)
+
+    def is_current(self, html: str) -> bool:
+        """Return True when the object holds `html` already, by its ETag.
+
+        The ETag of an object from a single put_object is the MD5 of its body.
+        """
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key)
+        except (BotoCoreError, ClientError):
+            return False
+        digest = hashlib.md5(html.encode(), usedforsecurity=False).hexdigest()
+        return head["ETag"].strip('"') == digest
 
     def write(self, html: str) -> None:
         try:

@@ -70,13 +70,15 @@ class Announcer:
 
         `observer_class` is the browser's MutationObserver.
         """
-        said = [element.getAttribute("data-state")]
+        # The first "live" after loading is what everyone expects: not announced.
+        said = [element.getAttribute("data-state"), False]
 
         def changed(records, observer):
             state = element.getAttribute("data-state")
-            if state != said[0] and state in STATUS_SPEECH:
+            if state != said[0] and state in STATUS_SPEECH and said[1]:
                 self.announce_all([STATUS_SPEECH[state]])
             said[0] = state
+            said[1] = said[1] or state == "live"
 
         observer = observer_class.new(changed)
         options = {"attributes": True, "attributeFilter": ["data-state"]}

@@ -218,3 +218,19 @@ def test_service_process_rejects_bad_config(redis_url):
 
     assert result.returncode == 2
     assert "set exactly one of PRERENDER_DIST" in result.stderr
+
+
+def test_replaced_page_is_rendered_again(
+    store, demo_state, renderer, dist, run_in_thread
+):
+    prerenderer, follower = follower_for(
+        store, renderer, FolderTarget(dist), channel="qh:silent", recheck=0.2
+    )
+    run_in_thread(follower.run)
+    assert wait_for(lambda: prerenderer.writes == 1)
+
+    # A new build of the site writes its own index.html without the state.
+    (dist / "index.html").write_text("<p>fresh build</p>")
+
+    assert wait_for(lambda: prerenderer.writes == 2)
+    assert page_version(dist / "index.html") == demo_state["version"]

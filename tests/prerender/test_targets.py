@@ -106,3 +106,21 @@ def test_bucket_write_failure_names_bucket(s3):
 
     with pytest.raises(TargetError, match="s3://no-such-bucket/index.html"):
         target.write("<p>x</p>")
+
+
+def test_bucket_knows_its_current_page(s3, bucket):
+    target = BucketTarget(s3, bucket, "index.html", MANIFEST_NAME)
+    assert not target.is_current("<p>x</p>")
+
+    target.write("<p>x</p>")
+
+    assert target.is_current("<p>x</p>")
+    assert not target.is_current("<p>y</p>")
+
+
+def test_folder_knows_its_current_page(dist):
+    target = FolderTarget(dist)
+    target.write("<p>x</p>")
+
+    assert target.is_current("<p>x</p>")
+    assert not target.is_current("<p>y</p>")
