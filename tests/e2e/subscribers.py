@@ -138,6 +138,9 @@ class ViewerPage:
     def websocket_urls(self):
         return [url for kind, url in self.connections if kind == "websocket"]
 
+    def relay_requests(self):
+        return [url for kind, url in self.connections if kind == "events"]
+
     def bootstrap_calls(self):
         return [url for kind, url in self.connections if kind == "bootstrap"]
 
