@@ -1,3 +1,7 @@
+import threading
+import time
+
+import paho.mqtt.client as mqtt
 import redis
 
 from stack.services import RedisServer
@@ -19,33 +23,37 @@ def test_redis_keeps_data_across_restart(tmp_path):
         server.stop()
 
 
+def connect(port, user=None, password=None):
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    if user:
+        client.username_pw_set(user, password)
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    return client
+
+
 def test_mosquitto_rejects_anonymous_publish(mosquitto):
-    import paho.mqtt.client as mqtt
-
+    topic = f"{mosquitto.topic_prefix}/acl-check"
     received = []
+    subscribed = threading.Event()
     subscriber = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    subscriber.on_message = lambda client, userdata, message: received.append(message)
+    subscriber.on_message = lambda client, userdata, message: received.append(message.payload)
+    subscriber.on_subscribe = lambda *args: subscribed.set()
     subscriber.connect("127.0.0.1", mosquitto.tcp_port)
-    subscriber.subscribe(f"{mosquitto.topic_prefix}/#", qos=1)
     subscriber.loop_start()
+    subscriber.subscribe(topic, qos=1)
+    assert subscribed.wait(5)
 
-    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    publisher.connect("127.0.0.1", mosquitto.tcp_port)
-    publisher.loop_start()
-    publisher.publish(f"{mosquitto.topic_prefix}/updates", b"forged", qos=1).wait_for_publish(5)
-
-    bridge = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    bridge.username_pw_set(mosquitto.bridge_user, mosquitto.bridge_password)
-    bridge.connect("127.0.0.1", mosquitto.tcp_port)
-    bridge.loop_start()
-    bridge.publish(f"{mosquitto.topic_prefix}/updates", b"real", qos=1).wait_for_publish(5)
-
-    import time
+    anonymous = connect(mosquitto.tcp_port)
+    anonymous.publish(topic, b"forged", qos=1).wait_for_publish(5)
+    bridge = connect(mosquitto.tcp_port, mosquitto.bridge_user, mosquitto.bridge_password)
+    bridge.publish(topic, b"real", qos=1).wait_for_publish(5)
 
     deadline = time.monotonic() + 5
     while not received and time.monotonic() < deadline:
         time.sleep(0.05)
-    for client in (subscriber, publisher, bridge):
+    time.sleep(0.2)  # a forged message would arrive before the real one
+    for client in (subscriber, anonymous, bridge):
         client.loop_stop()
         client.disconnect()
-    assert [message.payload for message in received] == [b"real"]
+    assert received == [b"real"]
