@@ -42,6 +42,11 @@ HIDDEN_DISCONNECT_SECONDS = "HIDDEN_DISCONNECT_SECONDS"
 RETRY_FIRST_SECONDS = "RETRY_FIRST_SECONDS"
 RETRY_MAX_SECONDS = "RETRY_MAX_SECONDS"
 RESYNC_WAIT_SECONDS = "RESYNC_WAIT_SECONDS"
+TRANSPORTS = "TRANSPORTS"
+RELAY_URLS = "RELAY_URLS"
+PREFERRED_RETRY_SECONDS = "PREFERRED_RETRY_SECONDS"
+FALLBACK_AFTER_FAILURES = "FALLBACK_AFTER_FAILURES"
+TRANSPORT_TYPES = ("mqtt", "sse")
 
 # PyScript 0.7 imports every plugin chunk unless the config turns it off with "!name",
 # and it reads a separate config for each script type (py and mpy).
@@ -78,9 +83,16 @@ class BuildConfig:
     retry_first_seconds: float = 1.0
     retry_max_seconds: float = 30.0
     resync_wait_seconds: float = 5.0
+    transports: tuple[str, ...] = TRANSPORT_TYPES
+    relay_urls: tuple[str, ...] = ()
+    preferred_retry_seconds: float = 300.0
+    fallback_after_failures: int = 3
 
     def __post_init__(self):
         _check_bootstrap_url(self.bootstrap_url)
+        _check_transports(self.transports)
+        for url in self.relay_urls:
+            _check_relay_url(url)
         for source in self.connect_src:
             if not CSP_SOURCE.fullmatch(source):
                 raise BuildError(
@@ -101,6 +113,10 @@ class BuildConfig:
             "retry_first_seconds": self.retry_first_seconds,
             "retry_max_seconds": self.retry_max_seconds,
             "resync_wait_seconds": self.resync_wait_seconds,
+            "transports": list(self.transports),
+            "relay_urls": list(self.relay_urls),
+            "preferred_retry_seconds": self.preferred_retry_seconds,
+            "fallback_after_failures": self.fallback_after_failures,
         }
 
 
@@ -113,6 +129,32 @@ def _check_bootstrap_url(url: str) -> None:
         f"invalid {BOOTSTRAP_URL} {url!r}: expected a path such as /api/bootstrap "
         "or an http(s) URL"
     )
+
+
+def _check_transports(transports: tuple[str, ...]) -> None:
+    unknown = [name for name in transports if name not in TRANSPORT_TYPES]
+    if not transports or unknown or len(set(transports)) != len(transports):
+        raise BuildError(
+            f"invalid {TRANSPORTS} {','.join(transports)!r}: expected mqtt, sse or "
+            "both in order of preference, each once, such as mqtt,sse"
+        )
+
+
+def _check_relay_url(url: str) -> None:
+    if url.startswith("/") and not url.startswith("//"):
+        return
+    if re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?(/\S*)?", url):
+        return
+    raise BuildError(
+        f"invalid relay URL {url!r} in {RELAY_URLS}: expected a path such as "
+        "/events or an http(s) URL such as https://relay.example.org/events"
+    )
+
+
+def _positive_whole_number(name: str, raw: str) -> int:
+    if not raw.strip().isdigit() or int(raw) < 1:
+        raise BuildError(f"invalid {name}={raw!r}: expected a whole number, 1 or more")
+    return int(raw)
 
 
 def _positive_seconds(name: str, raw: str) -> float:
@@ -153,9 +195,29 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         (RETRY_FIRST_SECONDS, "first reconnect delay in seconds"),
         (RETRY_MAX_SECONDS, "longest reconnect delay in seconds"),
         (RESYNC_WAIT_SECONDS, "seconds to wait for the retained snapshot after a gap"),
+        (
+            PREFERRED_RETRY_SECONDS,
+            "seconds live on a fallback transport before the preferred one is tried again",
+        ),
     ):
         flag = "--" + name.lower().replace("_", "-")
         parser.add_argument(flag, help=f"{help_text} (env {name})")
+    parser.add_argument(
+        "--transports",
+        help="live feeds in order of preference: mqtt,sse (default), sse,mqtt, or one "
+        f"of them alone; sse alone needs no AWS (env {TRANSPORTS})",
+    )
+    parser.add_argument(
+        "--relay-url",
+        action="append",
+        help="SSE relay URL tried after those of the bootstrap response, repeatable; "
+        f"its origin is added to connect-src (env {RELAY_URLS})",
+    )
+    parser.add_argument(
+        "--fallback-after-failures",
+        help="failed connects in a row before the page tries the next transport "
+        f"(env {FALLBACK_AFTER_FAILURES})",
+    )
     return parser.parse_args(argv)
 
 
@@ -171,11 +233,13 @@ def load_config(args: argparse.Namespace, environ: dict) -> BuildConfig:
         RETRY_FIRST_SECONDS,
         RETRY_MAX_SECONDS,
         RESYNC_WAIT_SECONDS,
+        PREFERRED_RETRY_SECONDS,
     ):
         raw = pick(getattr(args, name.lower()), name)
         if raw is not None:
             seconds[name.lower()] = _positive_seconds(name, raw)
     sources = args.connect_src or _split_sources(environ.get(CONNECT_SRC, ""))
+    transport_options = _transport_options(args, environ)
     return BuildConfig(
         out=args.out,
         bootstrap_url=pick(args.bootstrap_url, BOOTSTRAP_URL)
@@ -184,7 +248,25 @@ def load_config(args: argparse.Namespace, environ: dict) -> BuildConfig:
         connect_src=tuple(sources),
         title=pick(args.title, SITE_TITLE) or BuildConfig.title,
         **seconds,
+        **transport_options,
     )
+
+
+def _transport_options(args: argparse.Namespace, environ: dict) -> dict:
+    """Return the transport order, relay URLs and fallback count that were given."""
+    options = {}
+    order = args.transports or environ.get(TRANSPORTS)
+    if order:
+        options["transports"] = tuple(name.strip().lower() for name in order.split(","))
+    relays = args.relay_url or _split_sources(environ.get(RELAY_URLS, ""))
+    if relays:
+        options["relay_urls"] = tuple(relays)
+    failures = args.fallback_after_failures or environ.get(FALLBACK_AFTER_FAILURES)
+    if failures:
+        options["fallback_after_failures"] = _positive_whole_number(
+            FALLBACK_AFTER_FAILURES, failures
+        )
+    return options
 
 
 # Assets
@@ -407,6 +489,10 @@ def content_security_policy(config: BuildConfig) -> str:
     api_origin = origin_of(config.bootstrap_url)
     if api_origin:
         connect.append(api_origin)
+    for url in config.relay_urls:
+        relay_origin = origin_of(url)
+        if relay_origin and relay_origin not in connect:
+            connect.append(relay_origin)
     connect.extend(config.connect_src)
     directives = (
         "default-src 'none'",

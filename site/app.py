@@ -1,10 +1,14 @@
 """The viewer app: bootstrap, render, connect, follow updates, reconnect.
 
-Each connection attempt starts with a fresh bootstrap call, because a presigned
+Each MQTT connection attempt starts with a fresh bootstrap call, because a presigned
 WebSocket URL is good for one connection shortly after signing. Every message goes
 through model.replica. After a gap the app subscribes to the retained snapshot
-again, and calls the bootstrap endpoint if no snapshot closes the gap within
-`resync_wait_seconds`.
+again (MQTT) or resumes the relay's stream after its version (SSE), and calls the
+bootstrap endpoint if that does not close the gap within `resync_wait_seconds`.
+
+The live feed is MQTT or an SSE relay, in the order fallback.TransportPlan keeps.
+After repeated failed connects the app falls back to the next transport, and while
+live on a fallback it tries the preferred one again every `preferred_retry_seconds`.
 """
 
 import asyncio
@@ -12,6 +16,15 @@ import asyncio
 import status
 from backoff import Backoff
 from bootstrap import BootstrapError
+from fallback import (
+    DEFAULT_ORDER,
+    FALLBACK_AFTER_FAILURES,
+    MQTT,
+    PREFERRED_RETRY_SECONDS,
+    SSE,
+    TransportPlan,
+)
+from sse import EventStream
 from transport import Link
 
 from model.errors import ValidationError
@@ -19,12 +32,19 @@ from model.messages import decode
 from model.replica import APPLIED, GAP, SNAPSHOT, Replica
 
 PAUSED_REASON = "paused while this page is hidden"
+NO_TRANSPORT_REASON = "the server offers no live feed this page can use"
+SWITCHED_REASON = "switched to the preferred live feed"
+TRIAL_FAILED_REASON = "the preferred live feed is still unavailable"
+# How often a trial of the preferred transport is checked for being live or closed.
+TRIAL_POLL_SECONDS = 0.25
 
 
 class App:
     """Wires the page together; `shim`, `bootstrap` and `view` are injected."""
 
-    def __init__(self, options, bootstrap, view, status_bar, shim, to_js, console):
+    def __init__(
+        self, options, bootstrap, view, status_bar, shim, to_js, console, event_source
+    ):
         self.options = options
         self.bootstrap = bootstrap
         self.view = view
@@ -32,6 +52,15 @@ class App:
         self.shim = shim
         self.to_js = to_js
         self.console = console
+        self.event_source = event_source
+        self.plan = TransportPlan(
+            options.get("transports", DEFAULT_ORDER),
+            options.get("relay_urls", ()),
+            options.get("fallback_after_failures", FALLBACK_AFTER_FAILURES),
+        )
+        self.went_live = False
+        self.trial = None
+        self.trial_task = None
         self.backoff = Backoff(
             options["retry_first_seconds"], options["retry_max_seconds"]
         )
@@ -45,32 +74,74 @@ class App:
         self.visibility = visibility
         while True:
             await visibility.wait_visible()
-            document = await self._bootstrap()
-            if document is None or visibility.paused:
+            candidate, document = await self._prepare()
+            if candidate is None or visibility.paused:
                 continue  # paused while the call was in flight: wait until shown
-            self._take_bootstrap_state(document["message"])
-            reason = await self._connect(document)
+            link = await self._connect(candidate, document)
             if visibility.paused:
                 self.status.show(status.OFFLINE, PAUSED_REASON)
                 self.backoff.reset()
                 continue
-            await self._wait_before_retry(reason)
+            self._after_close(link)
+            await self._wait_before_retry(link.reason)
 
     def pause(self):
         """Disconnect while the page is hidden (called by Visibility)."""
-        if self.link is not None:
-            self.link.close(PAUSED_REASON)
+        for link in (self.link, self.trial):
+            if link is not None:
+                link.close(PAUSED_REASON)
         self.status.show(status.OFFLINE, PAUSED_REASON)
 
+    async def _prepare(self):
+        """Return (transport, bootstrap document or None) for the next connect.
+
+        The transport is None when there is nothing to connect to yet.
+        """
+        if not self.plan.needs_bootstrap():
+            return self.plan.current(), None
+        document = await self._bootstrap()
+        if document is None or self.visibility.paused:
+            return None, None
+        self.plan.offer(document)
+        self._take_bootstrap_state(document["message"])
+        candidate = self.plan.current()
+        if candidate is None:
+            self.console.warn(NO_TRANSPORT_REASON)
+            await self._wait_before_retry(NO_TRANSPORT_REASON)
+        return candidate, document
+
     async def _bootstrap(self):
-        """Return the bootstrap document, retrying with backoff; None if paused."""
+        """Return the bootstrap document, retrying with backoff.
+
+        Return None if paused, or when failed calls made the plan fall back to a
+        relay, which needs no bootstrap call.
+        """
         while not self.visibility.paused:
             try:
                 return await self.bootstrap.fetch_document()
             except BootstrapError as exc:
                 self.console.warn("bootstrap failed: " + exc.reason)
+                moved = self._count_failure()
                 await self._wait_before_retry(exc.reason, exc.retry_after)
+                if moved and not self.plan.needs_bootstrap():
+                    return None
         return None
+
+    def _count_failure(self):
+        """Count a failed connect; return True if the plan moved to another transport."""
+        if not self.plan.failed():
+            return False
+        self.backoff.reset()
+        self.console.warn(
+            "falling back to the " + self.plan.current()["type"] + " live feed"
+        )
+        return True
+
+    def _after_close(self, link):
+        if not self.went_live:
+            self._count_failure()
+        elif link.kind == SSE and link.restarting:
+            self.plan.next_relay()
 
     async def _wait_before_retry(self, reason, at_least=0):
         delay = self.backoff.next_delay(at_least)
@@ -86,31 +157,123 @@ class App:
         self.gap_target = -1
         self._on_message(message)
 
-    async def _connect(self, document):
+    async def _connect(self, candidate, document):
+        """Connect to `candidate`; return the link in use once it has closed.
+
+        When a trial of the preferred transport replaces the link while it is live,
+        the app follows the new link instead.
+        """
         if self.status.state != status.RECONNECTING:
             self.status.show(status.CONNECTING)
-        link = Link(
-            self.shim, self.to_js, document["topics"], self._on_live, self._on_text
-        )
+        self.went_live = False
+        link = self._open_link(candidate, document)
         self.link = link
-        link.open(document["url"], document["client_id"])
-        await link.closed.wait()
+        while True:
+            await link.closed.wait()
+            if self.link is link or self.link is None:
+                break
+            link = self.link
         self.link = None
-        return link.reason
+        return link
 
-    def _on_live(self):
+    def _open_link(self, candidate, document):
+        def on_live():
+            self._on_live(link, candidate)
+
+        def on_retrying(reason):
+            if link is self.link:
+                self.status.show(status.RECONNECTING, reason)
+
+        if candidate["type"] == MQTT:
+            link = Link(
+                self.shim, self.to_js, document["topics"], on_live, self._on_text
+            )
+            link.open(document["url"], document["client_id"])
+        else:
+            link = EventStream(
+                self.event_source,
+                candidate["url"],
+                on_live,
+                self._on_relay_text,
+                on_retrying,
+            )
+            link.open(self.replica.version)
+        return link
+
+    def _on_live(self, link, candidate):
+        if link is not self.link:
+            return  # a trial of the preferred transport that is not in use yet
+        self.went_live = True
         self.backoff.reset()
-        self.status.show(status.LIVE)
+        self.plan.live(candidate)
+        self.status.show(status.LIVE, transport=candidate["type"])
+        if not self.plan.on_preferred() and self.trial_task is None:
+            self.trial_task = asyncio.create_task(self._return_to_preferred())
+
+    async def _return_to_preferred(self):
+        """Try the preferred transport every `preferred_retry_seconds` on a fallback."""
+        seconds = self.options.get("preferred_retry_seconds", PREFERRED_RETRY_SECONDS)
+        try:
+            while self.link is not None and not self.plan.on_preferred():
+                await asyncio.sleep(seconds)
+                link = self.link
+                if link is not None and link.live and not self.plan.on_preferred():
+                    await self._try_preferred(link)
+        finally:
+            self.trial_task = None
+
+    async def _try_preferred(self, fallback):
+        """Connect the preferred transport next to `fallback`; switch once it is live.
+
+        A failed trial leaves the fallback untouched, so the viewer sees nothing of it.
+        """
+        candidate = self.plan.preferred()
+        document = None
+        if candidate["type"] == MQTT:
+            try:
+                document = await self.bootstrap.fetch_document()
+            except BootstrapError as exc:
+                self.console.warn(TRIAL_FAILED_REASON + ": " + exc.reason)
+                return
+            if document["url"] is None:
+                return  # the server stopped offering MQTT
+        trial = self._open_link(candidate, document)
+        self.trial = trial
+        while not trial.live and not trial.closed.is_set():
+            await asyncio.sleep(TRIAL_POLL_SECONDS)
+        self.trial = None
+        if not trial.live or self.link is not fallback or fallback.closed.is_set():
+            self.console.warn(TRIAL_FAILED_REASON + ": " + (trial.reason or "closed"))
+            trial.close(TRIAL_FAILED_REASON)
+            return
+        self.link = trial
+        fallback.close(SWITCHED_REASON)
+        self._on_live(trial, candidate)
 
     def _on_text(self, topic, text):
+        message = self._decode(topic, text)
+        if message is not None:
+            self._on_message(message)
+
+    def _on_relay_text(self, event_name, text):
+        message = self._decode(event_name + " event", text)
+        if message is None:
+            return
+        if message["type"] == "snapshot":
+            # A relay sends a snapshot only when it cannot continue from the page's
+            # version. Its state follows the store, so it wins as the bootstrap state does.
+            self._take_bootstrap_state(message)
+        else:
+            self._on_message(message)
+
+    def _decode(self, source, text):
         try:
-            message = decode(text)
+            return decode(text)
         except ValidationError as exc:
             self.console.warn(
-                "ignored a malformed message on " + topic + ": " + str(exc)
+                "ignored a malformed message on " + source + ": " + str(exc)
             )
-            return
-        self._on_message(message)
+            return None
 
     def _on_message(self, message):
         result = self.replica.on_message(message)
@@ -122,10 +285,14 @@ class App:
                 self.resync_task = asyncio.create_task(self._resync())
 
     async def _resync(self):
-        """Recover from a gap: the retained snapshot first, then the bootstrap state."""
+        """Recover from a gap: the link's own resync first, then the bootstrap state.
+
+        An MQTT link asks for the retained snapshot again, and a relay link resumes
+        its stream after the replica's version.
+        """
         link = self.link
         if link is not None:
-            link.resubscribe_snapshot()
+            link.resync(self.replica.version)
         await asyncio.sleep(self.options["resync_wait_seconds"])
         self.resync_task = None
         if self.replica.version >= self.gap_target or link is not self.link:

@@ -50,16 +50,55 @@ def _text_field(container, key):
     return value
 
 
-def parse_document(document):
-    """Return {client_id, url, topics, message} from a bootstrap response body.
+def is_relay_url(url):
+    """Return True for an http(s) URL or a path on the page's own host."""
+    if not isinstance(url, str) or not url:
+        return False
+    if url.startswith("/") and not url.startswith("//"):
+        return True
+    scheme, separator, _ = url.partition("://")
+    return separator == "://" and scheme in ("http", "https")
 
-    `message` is the state as a checked snapshot message. The connection details
-    sit under `iot`; a document with them at the top level is read the same way.
+
+def relay_urls(document):
+    """Return the SSE relay URLs listed in `transports`, skipping other entry types.
+
+    Entries without an http(s) URL or a path are skipped too, so one bad entry
+    leaves the other transports usable.
+    """
+    entries = document.get("transports")
+    urls = []
+    for entry in entries if isinstance(entries, list) else ():
+        if isinstance(entry, dict) and entry.get("type") == "sse":
+            url = entry.get("url")
+            if is_relay_url(url) and url not in urls:
+                urls.append(url)
+    return urls
+
+
+def _mqtt_details(document):
+    iot = document.get("iot") or document
+    topics = iot.get("topics") if isinstance(iot, dict) else None
+    return {
+        "client_id": _text_field(document, "client_id"),
+        "url": _text_field(iot, "url"),
+        "topics": {
+            "snapshot": _text_field(topics, "snapshot"),
+            "updates": _text_field(topics, "updates"),
+        },
+    }
+
+
+def parse_document(document):
+    """Return {client_id, url, topics, relays, message} from a bootstrap response body.
+
+    `message` is the state as a checked snapshot message. The MQTT details sit
+    under `iot`; a document with them at the top level is read the same way. A
+    document without them (a deployment with SSE relays only) has None in their
+    place and must list a relay in `transports`.
     """
     if not isinstance(document, dict):
         raise BootstrapError(BAD_RESPONSE_REASON)
-    iot = document.get("iot") or document
-    topics = iot.get("topics") if isinstance(iot, dict) else None
     state = document.get("state")
     version = (
         state.get("version", document.get("version"))
@@ -72,15 +111,12 @@ def parse_document(document):
         )
     except ValidationError as exc:
         raise BootstrapError(BAD_RESPONSE_REASON + " (" + str(exc) + ")") from None
-    return {
-        "client_id": _text_field(document, "client_id"),
-        "url": _text_field(iot, "url"),
-        "topics": {
-            "snapshot": _text_field(topics, "snapshot"),
-            "updates": _text_field(topics, "updates"),
-        },
-        "message": message,
-    }
+    parsed = {"client_id": None, "url": None, "topics": None}
+    parsed["relays"] = relay_urls(document)
+    if "iot" in document or "url" in document or not parsed["relays"]:
+        parsed.update(_mqtt_details(document))
+    parsed["message"] = message
+    return parsed
 
 
 class BootstrapClient:

@@ -7,6 +7,7 @@ import js
 import jsffi
 from app import App
 from bootstrap import BootstrapClient
+from fallback import TRANSPORT_PARAM, parse_order, query_value
 from preload import preloaded_fetch
 from pyscript import document, fetch, window
 from pyscript.ffi import to_js
@@ -18,8 +19,23 @@ from visibility import Visibility
 OPTIONS_ELEMENT_ID = "qh-options"
 
 
+def apply_transport_param(options):
+    """Let ?transport=sse (or mqtt, or both in order) in the page URL force the order."""
+    raw = query_value(window.location.search, TRANSPORT_PARAM)
+    if raw is None:
+        return
+    order = parse_order(raw)
+    if order is None:
+        js.console.warn(
+            f"ignored ?{TRANSPORT_PARAM}={raw}: expected mqtt, sse or both in order"
+        )
+        return
+    options["transports"] = order
+
+
 def start():
     options = json.loads(document.getElementById(OPTIONS_ELEMENT_ID).textContent)
+    apply_transport_param(options)
     view = setup_view(document, to_js)
     bootstrap_fetch = preloaded_fetch(fetch, document.defaultView)
     app = App(
@@ -30,6 +46,7 @@ def start():
         mqtt_shim,
         to_js,
         js.console,
+        js.EventSource,
     )
     visibility = Visibility(document, options["hidden_disconnect_seconds"], app.pause)
     asyncio.create_task(app.run(visibility))

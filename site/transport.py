@@ -15,6 +15,8 @@ SUBSCRIBE_FAILED = "the live feed refused the subscription"
 class Link:
     """A single connection: subscribe on connect, report messages, record why it closed."""
 
+    kind = "mqtt"
+
     def __init__(self, shim, to_js, topics, on_live, on_text):
         self._shim = shim
         self._to_js = to_js
@@ -43,6 +45,10 @@ class Link:
         if self._client is not None:
             self._shim.end(self._client)
         self._finish()
+
+    def resync(self, version):
+        """Close a gap after `version`: the retained snapshot covers any version."""
+        self.resubscribe_snapshot()
 
     def resubscribe_snapshot(self):
         """Request the retained snapshot again with a repeated SUBSCRIBE.
