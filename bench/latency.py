@@ -151,7 +151,7 @@ def parse_args(argv=None):
 
 
 def run_probe_process(args):
-    """Hold `--probes` probes until stdin says stop; then write their arrival times."""
+    """Run `--probes` probes until a line arrives on stdin, then write their arrivals."""
     from stack.probes import MqttProbe, ProbePool, SseProbe
 
     if args.probe_process == "mqtt" and args.url.startswith("tcp://"):
@@ -423,25 +423,27 @@ def hop_ms(saves, earlier, later):
     return values
 
 
-def figures(data):
-    saves = data["saves"]
-    posts = {version: ended for version, (_, ended) in saves.items()}
-    starts = {version: started for version, (started, _) in saves.items()}
-    commits = data["commits"]
-    tap = {int(v): at for v, at in data["tap"].items()}
-    result = {"dom": {}, "receive": {}, "hops": {}, "missing": {}}
-    for entry in data["pages"]:
+def page_figures(result, saves, pages, tap, commits):
+    """Add each page's save -> DOM times and its two last hops to `result`."""
+    for entry in pages:
+        transport = entry["transport"]
         shown = page_ms(entry, "shown")
+        frames = page_ms(entry, "frames")
+
         found = since_save(saves, shown)
-        result["dom"].setdefault(entry["transport"], []).extend(found)
+        result["dom"].setdefault(transport, []).extend(found)
         missing = result["missing"].get("pages", 0) + len(saves) - len(found)
         result["missing"]["pages"] = missing
-        frames = page_ms(entry, "frames")
-        hops = result["hops"].setdefault(entry["transport"], {})
-        hops.setdefault("frame_to_dom", []).extend(hop_ms(saves, frames, shown))
-        source = tap if entry["transport"] == "mqtt" else commits
+
+        hops = result["hops"].setdefault(transport, {})
+        source = tap if transport == "mqtt" else commits
         hops.setdefault("to_page_frame", []).extend(hop_ms(saves, source, frames))
-    for kind, child in data["probes"].items():
+        hops.setdefault("frame_to_dom", []).extend(hop_ms(saves, frames, shown))
+
+
+def probe_figures(result, saves, probes):
+    """Add each probe process's save -> receive times to `result`."""
+    for kind, child in probes.items():
         values = []
         missing = 0
         for arrivals in child["arrivals"].values():
@@ -451,6 +453,19 @@ def figures(data):
             values.extend(found)
         result["receive"][kind] = values
         result["missing"][kind] = missing
+
+
+def figures(data):
+    """Return the latencies: save -> DOM, save -> receive and each hop, in ms."""
+    saves = data["saves"]
+    starts = {version: started for version, (started, _) in saves.items()}
+    posts = {version: ended for version, (_, ended) in saves.items()}
+    commits = data["commits"]
+    tap = {int(v): at for v, at in data["tap"].items()}
+
+    result = {"dom": {}, "receive": {}, "hops": {}, "missing": {}}
+    page_figures(result, saves, data["pages"], tap, commits)
+    probe_figures(result, saves, data["probes"])
     result["post"] = hop_ms(saves, starts, posts)
     result["commit"] = hop_ms(saves, starts, commits)
     result["bridge"] = hop_ms(saves, commits, tap)
@@ -497,7 +512,7 @@ def verdict(values):
 
 
 def setup_lines(args, stack, data, command):
-    """Return the bullet list that says how, where and when the figures were taken."""
+    """Return the bullet list of how, where and when the figures were taken."""
     slot_ms = 1000 / stack.bridge_rate
     setup = (
         f"the whole local stack; {args.pages} Chromium pages; "
@@ -532,13 +547,9 @@ def setup_lines(args, stack, data, command):
     ]
 
 
-def report(args, stack, data, result, command):
+def latency_lines(result):
     goal = f"p50 <= {GOAL_P50_MS}, p99 <= {GOAL_P99_MS}"
     lines = [
-        "# Latency benchmark: admin save to DOM",
-        "",
-        *setup_lines(args, stack, data, command),
-        "",
         "Milliseconds from the start of the admin POST:",
         "",
         "| to | samples | p50 | p99 | max | goal |",
@@ -548,8 +559,11 @@ def report(args, stack, data, result, command):
         lines.append(row(f"DOM updated, {transport.upper()} pages", values, goal))
     for kind, values in sorted(result["receive"].items()):
         lines.append(row(f"received, {kind.upper()} subscribers", values))
-    lines += [
-        "",
+    return lines
+
+
+def hop_lines(result):
+    lines = [
         "Where the time goes (milliseconds per hop):",
         "",
         "| hop | samples | p50 | p99 | max | |",
@@ -559,14 +573,15 @@ def report(args, stack, data, result, command):
         row("commit to bridge publish (TCP subscriber receives)", result["bridge"]),
     ]
     for transport, hops in sorted(result["hops"].items()):
+        name = transport.upper()
         source = "TCP subscriber" if transport == "mqtt" else "commit"
-        lines.append(
-            row(f"{source} to {transport.upper()} page frame", hops["to_page_frame"])
-        )
-        lines.append(
-            row(f"{transport.upper()} page frame to DOM", hops["frame_to_dom"])
-        )
-    lines += ["", "Goals (save to DOM, every page):", ""]
+        lines.append(row(f"{source} to {name} page frame", hops["to_page_frame"]))
+        lines.append(row(f"{name} page frame to DOM", hops["frame_to_dom"]))
+    return lines
+
+
+def goal_lines(result):
+    lines = ["Goals (save to DOM, every page):", ""]
     for transport, values in sorted(result["dom"].items()):
         lines.append(f"- {transport.upper()} pages: {verdict(values)}")
     if "sse" not in result["dom"]:
@@ -578,17 +593,32 @@ def report(args, stack, data, result, command):
             "Versions a page never showed or a subscriber never received, because the "
             f"bridge coalesced them or a snapshot skipped them: {missing}."
         ),
-        "",
-        "![latency distribution](latency.png)",
-        "",
-        "The commit time is when this process receives the delta on `qh:notify`, which",
-        "the store's Lua script publishes in the same step as the write. The bridge hop",
-        "includes reading the change feed, the rate limiter and Mosquitto's delivery to",
-        "one TCP subscriber. Page frame to DOM is MicroPython decoding the message,",
-        "applying it to the replica and updating the DOM.",
-        "",
     ]
-    return "\n".join(lines)
+    return lines
+
+
+NOTES = """![latency distribution](latency.png)
+
+The commit time is when this process receives the delta on `qh:notify`, which
+the store's Lua script publishes in the same step as the write. The bridge hop
+includes reading the change feed, the rate limiter and Mosquitto's delivery to
+one TCP subscriber. The next hop, to the page's WebSocket frame, is Mosquitto's
+delivery over WebSockets; it can be negative, because the broker may write to the
+page before the tap. Page frame to DOM is MicroPython decoding the message,
+applying it to the replica and updating the DOM.
+"""
+
+
+def report(args, stack, data, result, command):
+    sections = [
+        ["# Latency benchmark: admin save to DOM"],
+        setup_lines(args, stack, data, command),
+        latency_lines(result),
+        hop_lines(result),
+        goal_lines(result),
+        [NOTES],
+    ]
+    return "\n\n".join("\n".join(lines) for lines in sections)
 
 
 def plot(result, path):

@@ -18,13 +18,12 @@ class Chain:
     def __init__(self):
         self.published: dict | None = None
         self.current: dict | None = None
-        self.run: list = []  # changes that continue `current`, not applied yet
-        self.entry_ids: list[
-            str
-        ] = []  # feed entries `current` contains, not yet published
-        self.acks_due: list[
-            str
-        ] = []  # published entries, not yet acknowledged in Redis
+        # Changes that continue `current`, not applied yet.
+        self.run: list = []
+        # Feed entries that `current` contains, not published yet.
+        self.entry_ids: list[str] = []
+        # Published feed entries, not acknowledged in Redis yet.
+        self.acks_due: list[str] = []
 
     @property
     def version(self) -> int | None:

@@ -39,16 +39,13 @@ class Publisher:
         self.health = health
         self.limiter = limiter
         self.snapshot_forced = False
-        self.snapshot_version: int | None = (
-            None  # None: the retained message is unknown
-        )
+        # Version of the retained snapshot; None when it is unknown or may be lost.
+        self.snapshot_version: int | None = None
         self.snapshot_at: float | None = None
-        self.snapshot_lag_since: float | None = (
-            None  # first delta after the last snapshot
-        )
-        self.oversized_version: int | None = (
-            None  # latest version whose snapshot did not fit
-        )
+        # Time of the first delta published after the last snapshot.
+        self.snapshot_lag_since: float | None = None
+        # Latest version whose snapshot was over the payload limit.
+        self.oversized_version: int | None = None
 
     def force_snapshot(self) -> None:
         self.snapshot_forced = True

@@ -1,7 +1,7 @@
 """Lightweight viewers: asyncio subscribers that follow the state as the page does.
 
-Each probe keeps a `model.replica.Replica` fed through `model.messages.decode`, so it
-holds exactly what a page would show. It reconnects on its own with exponential
+Each probe keeps a `model.replica.Replica` fed through `model.messages.decode`, so its
+state is exactly what a page would show. It reconnects on its own with exponential
 backoff and jitter, and resynchronises from a snapshot after a gap:
 
 - `MqttProbe` subscribes to the snapshot and updates topics, either over WebSockets
@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 TOPICS = {"snapshot": "qualifiers/snapshot", "updates": "qualifiers/updates"}
 CONNECT_TIMEOUT_SECONDS = 10.0
 RESYNC_WAIT_SECONDS = 5.0
-# The relay pings every 15 s by default; three silent periods mean a dead stream.
+# The relay pings every 15 s by default, so three silent periods mean a dead stream.
 SSE_READ_TIMEOUT_SECONDS = 45.0
 SSE_DEFAULT_RETRY_MS = 3000
 
@@ -270,7 +270,7 @@ class MqttProbe(Probe):
 
     def _websocket_client(self, client_id, url):
         parts = urlsplit(url)
-        # Mosquitto ignores the path and query; AWS IoT reads the signature there.
+        # Mosquitto ignores the path and query. AWS IoT reads the signature there.
         path = parts.path + ("?" + parts.query if parts.query else "")
         return aiomqtt.Client(
             parts.hostname,
@@ -294,7 +294,7 @@ class MqttProbe(Probe):
                     )
 
     async def _resync(self, client, session):
-        """Resubscribe for the retained snapshot; then take the bootstrap state."""
+        """Resubscribe for the retained snapshot, then take the bootstrap state."""
         try:
             while self.replica.version < self._gap_target:
                 await client.subscribe(self.topics["snapshot"], qos=1)
@@ -452,7 +452,7 @@ class ProbePool:
 
     @staticmethod
     async def _open_session():
-        # No per-host limit: every SSE probe holds one connection for good.
+        # No per-host limit, because every SSE probe keeps one connection open.
         connector = aiohttp.TCPConnector(limit=0, force_close=True)
         # A snapshot is one `data:` line of up to the model's 96 KiB state limit.
         return aiohttp.ClientSession(connector=connector, read_bufsize=2**20)

@@ -1,9 +1,9 @@
 """Replay a qualifier day against the local stack while its parts restart at random.
 
 `EditReplayer` commits the demo edits through the store as `qualifiers replay` does,
-but rides out Redis outages: when a commit fails because Redis went away, it waits for
-Redis and compares versions, so an edit that committed just before the connection broke
-is not applied twice. `ChaosDriver` stops and starts services of a `LocalStack` at the
+and rides out Redis outages. When a commit fails because Redis went away, it waits for
+Redis and compares versions, so an edit that committed just before the connection
+broke is not applied twice. `ChaosDriver` stops and starts services of a `LocalStack` at the
 moments of a seeded plan, some with SIGKILL and some with SIGTERM, one at a time.
 """
 
@@ -31,8 +31,8 @@ class Disruption:
     downtime: float
 
     def __str__(self):
-        how = "SIGKILL" if self.kill else "SIGTERM"
-        return f"{self.service} {how} at {self.at:.1f} s, down {self.downtime:.1f} s"
+        signal_name = "SIGKILL" if self.kill else "SIGTERM"
+        return f"{self.service} {signal_name} at {self.at:.1f} s, down {self.downtime:.1f} s"
 
 
 def plan_disruptions(seed, services, count, window, downtime=(0.2, 2.0)):

@@ -170,7 +170,7 @@ def publish_payload(packet):
     """Return (topic, payload JSON) of one whole MQTT PUBLISH packet, else None.
 
     Mosquitto sends each packet in its own WebSocket message, so one message is
-    one packet; anything else is passed on untouched.
+    one packet. Anything else is passed on untouched.
     """
     if not isinstance(packet, bytes) or len(packet) < 2 or packet[0] >> 4 != 3:
         return None
@@ -191,7 +191,7 @@ def message_version(message):
 
 
 class MqttReorderer:
-    """Relays the page's MQTT WebSocket; can hold PUBLISH packets and resend them.
+    """Relays the page's MQTT WebSocket, and can hold PUBLISH packets and resend them.
 
     Playwright runs the handlers only while a Playwright call is in progress, so
     callers wait through the page (`page.wait_for_timeout`) rather than `time.sleep`.
@@ -227,7 +227,7 @@ class MqttReorderer:
         return [message_version(message) for _, message in self.held]
 
     def release(self, order):
-        """Send the held packets at the indexes in `order` (repeats allowed); stop holding."""
+        """Send the held packets at the indexes in `order` (repeats allowed), stop holding."""
         held, self.held, self.holding = self.held, [], False
         for index in order:
             self.send(*held[index])

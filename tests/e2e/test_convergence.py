@@ -1,7 +1,7 @@
 """Every viewer ends up showing the state in Redis, whatever restarts on the way.
 
 The module starts its own local stack on free ports, because it restarts Redis,
-Mosquitto, the bridge and the relay; the session's shared stack stays untouched.
+Mosquitto, the bridge and the relay. The session's shared stack stays untouched.
 """
 
 import json
@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_EDITS = Path(DEMO_SNAPSHOT).with_name("qualifier-day.edits.jsonl")
 DEMO_STATE = json.loads(Path(DEMO_SNAPSHOT).read_text())
 
-# CHAOS_SEED picks another plan of restarts; a failure message names the seed.
+# CHAOS_SEED picks another plan of restarts. A failure message names the seed.
 SEED = int(os.environ.get("CHAOS_SEED", "20261204"))
-# The demo day's 600 edits span 11,688 s; at 400x they take about 29 s.
+# The demo day's 600 edits span 11,688 s, so at 400x they take about 29 s.
 REPLAY_SPEED = 400
 DISRUPTED_SERVICES = ("redis", "mosquitto", "bridge", "relay")
 DISRUPTIONS = 8
@@ -256,8 +256,8 @@ def test_reordered_and_repeated_messages_never_move_page_back(
     held = reorderer.held_versions()
     assert max(held) == versions[-1], held
 
-    # The deltas newest first, each twice, then in order; then the snapshots newest
-    # first; then the snapshot the page received before any of these.
+    # The deltas newest first and each twice, then in order. Then the snapshots newest
+    # first, and last the snapshot the page received before any of these.
     kinds = [message["type"] for _, message in reorderer.held]
     deltas = [i for i, kind in enumerate(kinds) if kind == "delta"]
     snapshots = [i for i, kind in enumerate(kinds) if kind == "snapshot"]
