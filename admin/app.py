@@ -19,6 +19,7 @@ from admin.errors import CsrfError, NotFound, PermissionDenied
 from admin.pages import render
 from admin.ratelimit import LoginRateLimiter
 from admin.rendering import make_templates
+from admin.sessions import SessionRegistry
 from admin.users import UserStore
 from admin.views import accounts, history, preview, regions, session, streams
 from store import Store
@@ -52,6 +53,7 @@ class AdminServices:
     config: AdminConfig
     store: Store
     users: UserStore
+    sessions: SessionRegistry
     limiter: LoginRateLimiter
     templates: Jinja2Templates
 
@@ -168,6 +170,7 @@ def create_app(config: AdminConfig | None = None, client: redis.Redis | None = N
         config=config,
         store=Store(client, config.prefix),
         users=UserStore(client, config.prefix),
+        sessions=SessionRegistry(client, config.prefix, config.session_max_age),
         limiter=LoginRateLimiter(
             client,
             config.prefix,

@@ -1,8 +1,9 @@
 """Sessions and access control: who is logged in, and wrappers for pages and forms.
 
-The session is a signed cookie (starlette's SessionMiddleware) holding the user name
-and the CSRF token. The account is read from Redis on every request, so a removed
-account or a changed role takes effect at once.
+The session is a signed cookie (starlette's SessionMiddleware) holding the user name,
+a session id and the CSRF token. The session id must be recorded in Redis
+(admin.sessions) and the account must exist there on every request, so logout, a
+password change, a removed account or a changed role takes effect at once.
 """
 
 import logging
@@ -19,23 +20,37 @@ from admin.users import User
 logger = logging.getLogger(__name__)
 
 SESSION_USER = "user"
+SESSION_ID = "sid"
 
 
 def start_session(request: Request, user: User) -> None:
     """Log `user` in with a fresh session, so a token set before login is not reused."""
+    session_id = request.app.state.admin.sessions.create(user.name)
     request.session.clear()
     request.session[SESSION_USER] = user.name
+    request.session[SESSION_ID] = session_id
     csrf_token(request.session)
 
 
 def end_session(request: Request) -> None:
+    """End the session on the server too, so a copy of the cookie stops working."""
+    name = request.session.get(SESSION_USER)
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(name, str) and isinstance(session_id, str):
+        request.app.state.admin.sessions.revoke(name, session_id)
     request.session.clear()
 
 
 def load_user(request: Request) -> User | None:
-    """Return the logged-in user, or None; forget sessions of removed accounts."""
+    """Return the logged-in user, or None; forget ended sessions and removed accounts."""
     name = request.session.get(SESSION_USER)
     if name is None:
+        return None
+    session_id = request.session.get(SESSION_ID)
+    sessions = request.app.state.admin.sessions
+    if not isinstance(session_id, str) or not sessions.is_active(name, session_id):
+        logger.info("ended session of user %s presented again", name)
+        request.session.clear()
         return None
     user = request.app.state.admin.users.get(name)
     if user is None:

@@ -9,6 +9,7 @@ import redis
 
 from admin.errors import NotFound
 from admin.passwords import hash_password, needs_rehash, verify_password
+from admin.sessions import sessions_key
 from model.errors import ValidationError
 from store.errors import StoreUnavailable
 
@@ -48,6 +49,7 @@ class UserStore:
 
     def __init__(self, client: redis.Redis, prefix: str = "qh:"):
         self.client = client
+        self.prefix = prefix
         self.key = f"{prefix}users"
 
     def add(self, name: str, role: str, password: str) -> User:
@@ -93,9 +95,14 @@ class UserStore:
         return User(name, role)
 
     def set_password(self, name: str, password: str) -> None:
+        """Change the password and end every session of the account."""
         account = self._existing(name)
-        self._write(name, {**account, "password_hash": hash_password(password)})
-        logger.info("password of user %s changed", name)
+        account = {**account, "password_hash": hash_password(password)}
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key, name, json.dumps(account))
+            pipe.delete(sessions_key(self.prefix, name))
+            self._call(pipe.execute)
+        logger.info("password of user %s changed, sessions ended", name)
 
     def remove(self, name: str) -> None:
         account = self._existing(name)
@@ -103,8 +110,11 @@ class UserStore:
             raise ValidationError(
                 "name", name, "the last admin account cannot be removed"
             )
-        self._call(self.client.hdel, self.key, name)
-        logger.info("user %s removed", name)
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.hdel(self.key, name)
+            pipe.delete(sessions_key(self.prefix, name))
+            self._call(pipe.execute)
+        logger.info("user %s removed, sessions ended", name)
 
     def _is_last_admin(self, name: str) -> bool:
         # NOTE: two admins demoting each other at the same moment can still leave
