@@ -39,7 +39,7 @@ def parse_notification(data):
     """Turn a qh:notify payload (a delta's JSON) into a checked delta message."""
     try:
         delta = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ValidationError("notification", data, "a delta as JSON") from None
     if not isinstance(delta, dict):
         raise ValidationError("notification", data, "a JSON object with from, to, ops")

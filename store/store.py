@@ -35,6 +35,50 @@ def _describe(key):
     return "stream " + repr(key[2]) + " in region " + repr(key[1])
 
 
+def _stored_version(raw):
+    """Return the integer in the version key, None if unset; raise CorruptStateError."""
+    if raw is None:
+        return None
+    try:
+        version = int(raw)
+    except ValueError:
+        version = -1
+    if version < 0:
+        raise CorruptStateError(
+            f"the stored version {_text(raw)!r} is invalid: expected a whole number"
+        )
+    return version
+
+
+def _feed_delta(entry_id, fields):
+    """Return the delta of a change feed entry, or None when the entry is malformed.
+
+    Only the commit script writes the feed, but anything with write access to Redis
+    can add to it. Callers treat None like a trimmed feed and fall back to a snapshot.
+    """
+    raw = fields.get(b"delta", fields.get("delta"))
+    try:
+        delta = json.loads(raw)
+    except (TypeError, ValueError, RecursionError) as exc:
+        problem = f"its delta is not JSON ({type(exc).__name__})"
+    else:
+        problem = _delta_problem(delta)
+    if problem is not None:
+        logger.error("change feed entry %s is malformed: %s", _text(entry_id), problem)
+        return None
+    return delta
+
+
+def _delta_problem(delta):
+    if not isinstance(delta, dict) or not isinstance(delta.get("ops"), list):
+        return "its delta is not a JSON object with from, to and ops"
+    for key in ("from", "to"):
+        value = delta.get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return f"its delta's {key} {value!r} is not a version number"
+    return None
+
+
 def _overlaps(mine, theirs):
     for key in mine:
         for other in theirs:
@@ -70,17 +114,22 @@ class Store:
             raw, version = self.client.mget(self.keys.state, self.keys.version)
         except redis.RedisError as exc:
             raise StoreUnavailable(f"Redis read failed: {exc}") from exc
+        version = _stored_version(version)
         if raw is None:
             state = validate_state({"site": {"title": DEFAULT_TITLE}, "regions": []})
-            state["version"] = int(version or 0)
+            state["version"] = version or 0
             return state
         try:
             state = validate_state(json.loads(raw))
         except (ValueError, ValidationError) as exc:
             raise CorruptStateError(f"the stored state is invalid: {exc}") from exc
-        if version is not None and int(version) != state["version"]:
+        except RecursionError:
             raise CorruptStateError(
-                f"stored version {int(version)} differs from the state's {state['version']}"
+                "the stored state is invalid: JSON nested too deeply"
+            ) from None
+        if version is not None and version != state["version"]:
+            raise CorruptStateError(
+                f"stored version {version} differs from the state's {state['version']}"
             )
         return state
 
@@ -91,16 +140,17 @@ class Store:
         """Return the deltas after `version` in order, or None if the feed lacks some."""
         try:
             entries = self.client.xrange(self.keys.changes, min=f"{version + 1}-0")
-            current = int(self.client.get(self.keys.version) or 0)
+            current = _stored_version(self.client.get(self.keys.version)) or 0
         except redis.RedisError as exc:
             raise StoreUnavailable(f"Redis read failed: {exc}") from exc
-        found = [json.loads(fields[b"delta"] if b"delta" in fields else fields["delta"])
-                 for _, fields in entries]
         expected = version
-        for delta in found:
-            if delta["from"] != expected:
+        found = []
+        for entry_id, fields in entries:
+            delta = _feed_delta(entry_id, fields)
+            if delta is None or delta["from"] != expected:
                 return None
             expected = delta["to"]
+            found.append(delta)
         if expected != current:
             return None
         return found
