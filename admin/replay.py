@@ -27,6 +27,8 @@ def read_edits(path: Path) -> list[dict]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"cannot read {path}: not UTF-8 text") from exc
     records = []
     for number, line in enumerate(lines, start=1):
         if line.strip():
@@ -39,6 +41,10 @@ def _parse_line(line: str, where: str) -> dict:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON in {where}: {exc.msg}") from exc
+    except RecursionError:
+        raise InputError(
+            f"invalid JSON in {where}: arrays or objects nested too deeply"
+        ) from None
     try:
         return check_edit(record)
     except ValidationError as exc:

@@ -21,6 +21,10 @@ def read_json(path: Path):
         raise InputError(
             f"invalid JSON in {path} at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
+    except RecursionError:
+        raise InputError(
+            f"invalid JSON in {path}: arrays or objects nested too deeply"
+        ) from None
 
 
 def import_state(store, user, path: Path) -> dict:
