@@ -2,7 +2,8 @@
 
 from model.delta import copy_state
 from model.errors import NotFoundError, ValidationError
-from model.text import slugify
+from model.limits import STREAM_ID_MAX
+from model.text import unique_id
 from model.validate import (
     validate_region,
     validate_site,
@@ -43,12 +44,8 @@ def add_stream(state, region_id, fields):
     new = copy_state(state)
     streams = find_region(new, region_id)["streams"]
     stream = validate_stream(fields, "stream")
-    base = stream["id"] if "id" in fields else slugify(stream["name"]) or "stream"
-    stream["id"] = base
-    number = 2
-    while _index(streams, stream["id"]) != -1:
-        stream["id"] = base + "-" + str(number)
-        number += 1
+    taken = [existing["id"] for existing in streams]
+    stream["id"] = unique_id(stream["id"], taken, STREAM_ID_MAX)
     streams.append(stream)
     return validate_state(new)
 

@@ -75,5 +75,23 @@ def slugify(value):
     return "".join(out).strip("-")
 
 
+def slug_id(value, max_chars):
+    """Return a slug of `value` cut to `max_chars`, without a dash at the cut."""
+    return slugify(value)[:max_chars].strip("-")
+
+
+def unique_id(base, taken, max_chars):
+    """Return `base`, else the first free `base-2`, `base-3`, ... cut to `max_chars`."""
+    if base not in taken:
+        return base
+    number = 2
+    while True:
+        suffix = "-" + str(number)
+        candidate = base[: max_chars - len(suffix)].rstrip("-") + suffix
+        if candidate not in taken:
+            return candidate
+        number += 1
+
+
 def is_slug(value, max_chars):
     return isinstance(value, str) and 0 < len(value) <= max_chars and slugify(value) == value

@@ -2,7 +2,7 @@
 
 from model import limits
 from model.errors import ValidationError
-from model.text import clean_text, is_slug, slugify
+from model.text import clean_text, is_slug, slug_id, slugify, unique_id
 from model.urls import normalise_url
 
 SITE_FIELDS = ("title", "event", "announcement")
@@ -67,7 +67,7 @@ def validate_stream(raw, field="stream"):
     name = clean_text(raw.get("name"), field + ".name", limits.STREAM_NAME_MAX)
     stream_id = raw.get("id")
     if stream_id is None:
-        stream_id = slugify(name)[: limits.STREAM_ID_MAX] or "stream"
+        stream_id = slug_id(name, limits.STREAM_ID_MAX) or "stream"
     elif not is_slug(stream_id, limits.STREAM_ID_MAX):
         raise ValidationError(field + ".id", stream_id, "lowercase letters, digits and dashes")
     return {
@@ -83,15 +83,6 @@ def validate_stream(raw, field="stream"):
     }
 
 
-def _unique_id(stream_id, taken):
-    if stream_id not in taken:
-        return stream_id
-    number = 2
-    while stream_id + "-" + str(number) in taken:
-        number += 1
-    return stream_id + "-" + str(number)
-
-
 def validate_streams(raw, field):
     if not isinstance(raw, (list, tuple)) or len(raw) > limits.STREAMS_PER_REGION_MAX:
         allowed = "a list of at most " + str(limits.STREAMS_PER_REGION_MAX) + " streams"
@@ -101,7 +92,7 @@ def validate_streams(raw, field):
         label = item.get("name", index) if isinstance(item, dict) else index
         stream = validate_stream(item, field + "[" + str(label) + "]")
         if "id" not in item:
-            stream["id"] = _unique_id(stream["id"], ids)
+            stream["id"] = unique_id(stream["id"], ids, limits.STREAM_ID_MAX)
         if stream["id"] in ids:
             raise ValidationError(field + "[" + str(label) + "].id", stream["id"], "a unique id")
         if stream["name"].lower() in names:
