@@ -6,7 +6,7 @@ from pathlib import Path
 import jinja2
 from starlette.templating import Jinja2Templates
 
-from model.markdown import parse, safe_href
+from model.markdown import parse
 from model.urls import display_url
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -16,6 +16,10 @@ def format_timestamp(seconds: float) -> str:
     """Format a Unix time in seconds as UTC, such as `2024-05-01 18:02:11 UTC`."""
     moment = datetime.datetime.fromtimestamp(float(seconds), datetime.UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def is_web_url(url: str) -> bool:
+    return url.lower().startswith(("https://", "http://"))
 
 
 def make_environment() -> jinja2.Environment:
@@ -28,7 +32,9 @@ def make_environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     environment.filters["markdown"] = parse
-    environment.filters["safe_href"] = safe_href
+    # The parser already decoded the link target and kept only http and https, so the
+    # template checks the scheme without decoding character references a second time.
+    environment.tests["web_url"] = is_web_url
     environment.filters["display_url"] = display_url
     environment.filters["timestamp"] = format_timestamp
     return environment
