@@ -1,5 +1,7 @@
 """Password hashing with argon2id (argon2-cffi's default parameters)."""
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -9,9 +11,17 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 
 _hasher = PasswordHasher()
-# Verified when the user name is unknown, so a wrong name costs as much time as a
-# wrong password and response times do not reveal which names exist.
-_DUMMY_HASH = _hasher.hash("not a password of any account")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Return a hash verified when the user name is unknown.
+
+    A wrong name then costs as much time as a wrong password, so response times do
+    not reveal which names exist. It is made on first use because argon2 is slow on
+    purpose, and every `qualifiers` command would otherwise pay for it at import.
+    """
+    return _hasher.hash("not a password of any account")
 
 
 def check_password(password: str) -> str:
@@ -32,7 +42,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Return whether `password` matches; an unknown user passes None."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(
+        return _hasher.verify(password_hash or _dummy_hash(), password) and bool(
             password_hash
         )
     except (VerificationError, InvalidHashError):
