@@ -145,8 +145,8 @@ class Subscriber:
                 client.subscribe(f"{TOPIC_PREFIX}/snapshot", 1)
 
     def close(self):
-        self.client.loop_stop()
         self.client.disconnect()
+        self.client.loop_stop()
 
 
 class ProcessSampler(threading.Thread):
