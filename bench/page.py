@@ -1,18 +1,24 @@
-"""Benchmark the viewer page: cold load to the rendered list, bytes, edit to DOM.
+"""Benchmark the viewer page against a plain-JavaScript page doing the same job.
 
-    python -m bench site
-    python -m bench.site [--loads 5] [--edits 40]
+    python -m bench page
+    python -m bench.page [--loads 5] [--edits 40]
 
 Starts the whole local stack on free ports (Redis, Mosquitto, moto and every project
-service) and drives Debian's Chromium through Playwright. A cold load is a fresh browser
-context, so nothing is cached. An edit is timed from just before the store commit to
-the page's DOM update, so it includes the bridge's rate limit, Mosquitto and MQTT
-over WebSockets. Results go to bench/results/site.md.
+service, the prerender service included) and serves two pages from its gateway: the
+Python page (PyScript + MicroPython, its HTML prerendered with the state) and the
+baseline under /baseline/ (bench/baseline/: fetch the bootstrap response, render,
+subscribe with mqtt.js). Debian's Chromium loads each page `--loads` times cold (a
+fresh browser context) and as often warm (a second page in the same context), the
+two pages alternating. Then both stay open while `--edits` score changes are
+committed to the store, each timed from just before the commit to the DOM update.
+Results go to bench/results/page.md and bench/results/page-load.png.
 """
 
 import argparse
+import gzip
 import json
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -22,15 +28,18 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from model import edits
-from stack.local import LocalStack, Ports
+from stack.local import DEMO_SNAPSHOT, LocalStack, Ports
 from store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results" / "site.md"
+RESULTS = ROOT / "bench" / "results"
+BASELINE = ROOT / "bench" / "baseline"
+MQTT_ESM = ROOT / "node_modules" / "mqtt" / "dist" / "mqtt.esm.js"
 CHROMIUM = "/usr/bin/chromium"
-GOAL_LOAD_MS = 1000
-GOAL_EDIT_P50_MS = 300
 WAIT_MS = 30_000
+PAGES = ("python", "js")
+GOAL_TRANSFER_BEFORE_PAINT_KB = 400
+GOAL_LIVE_RATIO = 1.5
 
 # Same flags as the tests: no Google update traffic, every lookup on loopback.
 CHROMIUM_ARGS = [
@@ -44,56 +53,117 @@ CHROMIUM_ARGS = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 
-# Records when #regions shows each version, in the page's clock (Date.now()).
-VERSION_WATCH = """
-window.__benchVersions = {};
-document.addEventListener("DOMContentLoaded", () => {
+# Runs before any page script, in both pages. "Visible" is the first animation frame
+# in which a card of a shown region exists (the frame that paints it); "live" is
+# when the status element turns data-state="live"; versions are timed in Date.now()
+# so they compare with the benchmark's clock.
+PROBE = """
+window.__bench = {visible: null, live: null, versions: {}};
+const benchCheck = () => {
+  const bench = window.__bench;
+  if (bench.visible === null && !bench.pending &&
+      document.querySelector("#regions section:not([hidden]) li.stream")) {
+    bench.pending = true;
+    requestAnimationFrame((time) => { bench.visible = time; });
+  }
+  const status = document.getElementById("status");
+  if (bench.live === null && status && status.dataset.state === "live") {
+    bench.live = performance.now();
+  }
   const regions = document.getElementById("regions");
-  new MutationObserver(() => {
-    const version = regions.dataset.version;
-    if (version && !(version in window.__benchVersions)) {
-      window.__benchVersions[version] = Date.now();
-    }
-  }).observe(regions, {attributes: true, attributeFilter: ["data-version"]});
+  const version = regions && regions.dataset.version;
+  if (version && !(version in bench.versions)) bench.versions[version] = Date.now();
+};
+new MutationObserver(benchCheck).observe(document, {
+  childList: true, subtree: true, attributes: true,
+  attributeFilter: ["data-state", "data-version"],
 });
 """
 
-TRANSFER_SIZES = """() => performance.getEntriesByType("resource")
-  .concat(performance.getEntriesByType("navigation"))
-  .map((entry) => [entry.transferSize, entry.decodedBodySize])"""
+RESOURCES = """() => performance.getEntriesByType("navigation")
+  .concat(performance.getEntriesByType("resource"))
+  .map((entry) => [entry.transferSize, entry.responseEnd, entry.name])"""
 
 
-def percentile(values: list[float], fraction: float) -> float:
+def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def cold_load(browser, stack: LocalStack, version: int) -> tuple[float, int, int]:
-    """Return (ms from navigation to the rendered list, bytes transferred, bytes decoded)."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(stack.site_url)
-    page.wait_for_selector(
-        f'#regions[data-version="{version}"]', state="attached", timeout=WAIT_MS
-    )
-    rendered_ms = page.evaluate("performance.now()")
-    page.wait_for_selector(
-        '#status[data-state="live"]', state="attached", timeout=WAIT_MS
-    )
-    sizes = page.evaluate(TRANSFER_SIZES)
-    context.close()
-    return rendered_ms, sum(size[0] for size in sizes), sum(size[1] for size in sizes)
+def install_baseline(dist: Path) -> None:
+    """Copy the baseline page and mqtt.js under dist/baseline/, with gzip copies."""
+    folder = dist / "baseline"
+    folder.mkdir(exist_ok=True)
+    files = [BASELINE / "index.html", BASELINE / "baseline.js", MQTT_ESM]
+    for source in files:
+        target = folder / source.name
+        shutil.copyfile(source, target)
+        data = target.read_bytes()
+        gz_path = target.with_name(target.name + ".gz")
+        gz_path.write_bytes(gzip.compress(data, compresslevel=9, mtime=0))
 
 
-def edit_latencies(browser, stack: LocalStack, store: Store, count: int) -> list[float]:
-    context = browser.new_context()
+def wait_for_prerender(dist: Path, version: int) -> None:
+    marker = f'data-version="{version}"'
+    deadline = time.monotonic() + 30
+    while marker not in (dist / "index.html").read_text():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the prerender service did not write version {version}")
+        time.sleep(0.1)
+
+
+def load(context, url: str) -> dict:
+    """Load `url` in a new page of `context` until live; return its measures."""
     page = context.new_page()
-    page.add_init_script(VERSION_WATCH)
-    page.goto(stack.site_url)
-    page.wait_for_selector(
-        '#status[data-state="live"]', state="attached", timeout=WAIT_MS
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    page.goto(url)
+    page.wait_for_function(
+        "window.__bench.visible !== null && window.__bench.live !== null",
+        timeout=WAIT_MS,
     )
-    latencies = []
+    bench = page.evaluate("window.__bench")
+    resources = page.evaluate(RESOURCES)
+    metrics = {
+        item["name"]: item["value"]
+        for item in cdp.send("Performance.getMetrics")["metrics"]
+    }
+    page.close()
+    return {
+        "visible_ms": bench["visible"],
+        "live_ms": bench["live"],
+        "bytes": sum(size for size, _, _ in resources),
+        "bytes_before_paint": sum(
+            size for size, end, _ in resources if end <= bench["visible"]
+        ),
+        "requests": len(resources),
+        "heap_mb": metrics["JSHeapUsedSize"] / 1e6,
+    }
+
+
+def page_loads(browser, urls: dict, count: int) -> dict:
+    """Return {page: {"cold": [...], "warm": [...]}}, the pages alternating."""
+    results = {name: {"cold": [], "warm": []} for name in PAGES}
+    for _ in range(count):
+        for name in PAGES:
+            context = browser.new_context()
+            context.add_init_script(PROBE)
+            results[name]["cold"].append(load(context, urls[name]))
+            results[name]["warm"].append(load(context, urls[name]))
+            context.close()
+    return results
+
+
+def edit_latencies(browser, urls: dict, store: Store, count: int) -> dict:
+    """Commit `count` score changes; return {page: [ms from commit to DOM]}."""
+    context = browser.new_context()
+    context.add_init_script(PROBE)
+    pages = {}
+    for name in PAGES:
+        pages[name] = context.new_page()
+        pages[name].goto(urls[name])
+        pages[name].wait_for_function("window.__bench.live !== null", timeout=WAIT_MS)
+    latencies = {name: [] for name in PAGES}
     for number in range(count):
         started = time.time() * 1000
         state = store.apply(
@@ -103,95 +173,193 @@ def edit_latencies(browser, stack: LocalStack, store: Store, count: int) -> list
             user="bench",
             action="score",
         )
-        page.wait_for_selector(
-            f'#regions[data-version="{state["version"]}"]',
-            state="attached",
-            timeout=WAIT_MS,
-        )
-        shown = page.evaluate(f"window.__benchVersions['{state['version']}']")
-        latencies.append(shown - started)
+        version = str(state["version"])
+        for name, page in pages.items():
+            page.wait_for_function(
+                f"'{version}' in window.__bench.versions", timeout=WAIT_MS
+            )
+            shown = page.evaluate(f"window.__bench.versions['{version}']")
+            latencies[name].append(shown - started)
         # Space the edits out so each one is its own delta, as on a qualifier day.
-        page.wait_for_timeout(150)
+        pages["python"].wait_for_timeout(150)
     context.close()
     return latencies
 
 
-def report(loads: list[tuple[float, int, int]], latencies: list[float]) -> str:
-    load_ms = statistics.median(load[0] for load in loads)
-    transferred = statistics.median(load[1] for load in loads) / 1e6
-    decoded = statistics.median(load[2] for load in loads) / 1e6
-    p50 = percentile(latencies, 0.5)
-    p99 = percentile(latencies, 0.99)
-    machine = (
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, "
-        f"{platform.system()}; Debian Chromium (headless) on loopback, whole local stack."
-    )
-    rows = [
-        (
-            f"cold load to rendered list, median of {len(loads)}",
-            f"{load_ms:.0f} ms",
-            f"at most {GOAL_LOAD_MS} ms",
-        ),
-        (
-            "bytes per cold load, transferred / decoded",
-            f"{transferred:.2f} / {decoded:.2f} MB",
-            "",
-        ),
-        (
-            f"edit to DOM p50 / p99, {len(latencies)} edits",
-            f"{p50:.0f} / {p99:.0f} ms",
-            f"p50 at most {GOAL_EDIT_P50_MS} ms",
-        ),
-    ]
+def median(loads: list[dict], key: str) -> float:
+    return statistics.median(load[key] for load in loads)
+
+
+def load_rows(loads: dict) -> list[str]:
+    rows = []
+    for kind in ("cold", "warm"):
+        for name in PAGES:
+            runs = loads[name][kind]
+            rows.append(
+                f"| {name} | {kind} | {median(runs, 'visible_ms'):.0f} ms "
+                f"| {median(runs, 'live_ms'):.0f} ms "
+                f"| {median(runs, 'bytes') / 1e3:.0f} KB "
+                f"| {median(runs, 'bytes_before_paint') / 1e3:.1f} KB "
+                f"| {median(runs, 'requests'):.0f} "
+                f"| {median(runs, 'heap_mb'):.1f} MB |"
+            )
+    return rows
+
+
+def ratio_rows(loads: dict, latencies: dict) -> list[str]:
+    rows = []
+    for kind in ("cold", "warm"):
+        for key, label in (("visible_ms", "streams visible"), ("live_ms", "live")):
+            python = median(loads["python"][kind], key)
+            baseline = median(loads["js"][kind], key)
+            goal = (
+                "at most 1.0" if key == "visible_ms" else f"at most {GOAL_LIVE_RATIO}"
+            )
+            met = python / baseline <= (1.0 if key == "visible_ms" else GOAL_LIVE_RATIO)
+            rows.append(
+                f"| {label}, {kind} | {python / baseline:.2f} | {goal} | "
+                f"{'met' if met else 'missed'} |"
+            )
+    for fraction, label in ((0.5, "p50"), (0.99, "p99")):
+        python = percentile(latencies["python"], fraction)
+        baseline = percentile(latencies["js"], fraction)
+        rows.append(f"| publish to DOM {label} | {python / baseline:.2f} | | |")
+    return rows
+
+
+def report(loads: dict, latencies: dict, count: int, command: str) -> str:
+    before_paint = median(loads["python"]["cold"], "bytes_before_paint") / 1e3
     lines = [
-        "# Viewer page benchmark",
+        "# Viewer page benchmark: Python page against a plain-JavaScript page",
         "",
-        machine,
+        f"Command: `{command}`",
         "",
-        "| measure | result | goal |",
+        (
+            f"Machine: {platform.machine()}, Python {platform.python_version()}, "
+            f"{platform.system()}; Debian Chromium (headless) on loopback, whole "
+            f"local stack. Medians of {count} cold and {count} warm loads per page, "
+            "the pages alternating."
+        ),
+        "",
+        (
+            "| page | cache | streams visible | live | transferred "
+            "| before first paint | requests | JS heap |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        *load_rows(loads),
+        "",
+        f"Publish to DOM over {len(latencies['python'])} edits, both pages open:",
+        "",
+        "| page | p50 | p99 |",
         "| --- | --- | --- |",
     ]
-    lines += [f"| {measure} | {result} | {goal} |" for measure, result, goal in rows]
+    for name in PAGES:
+        lines.append(
+            f"| {name} | {percentile(latencies[name], 0.5):.0f} ms "
+            f"| {percentile(latencies[name], 0.99):.0f} ms |"
+        )
     lines += [
         "",
-        "Transferred bytes count gzip-encoded bodies as the gateway serves them.",
+        "Python / JS:",
+        "",
+        "| measure | ratio | goal | |",
+        "| --- | --- | --- | --- |",
+        *ratio_rows(loads, latencies),
+        "",
+        (
+            "Bytes before the streams are visible (Python page, cold): "
+            f"{before_paint:.1f} KB; goal at most {GOAL_TRANSFER_BEFORE_PAINT_KB} KB "
+            "compressed."
+        ),
+        "",
+        (
+            "Times count from navigation start. Transferred bytes are the encoded "
+            "(gzip) bodies and headers as Resource Timing reports them; a warm load "
+            "revalidates index.html and takes the hashed assets from the cache. JS "
+            "heap is Chromium's JSHeapUsedSize once live; MicroPython's wasm memory "
+            "is not part of it. Publish to DOM runs from just before the store commit "
+            "to the page's DOM update, through the bridge (rate-limited), Mosquitto "
+            "and MQTT over WebSockets."
+        ),
+        "",
+        "![load times](page-load.png)",
         "",
     ]
     return "\n".join(lines)
 
 
-def run(loads: int, edit_count: int) -> str:
+def plot(loads: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    labels = [
+        f"{key}\n{kind}" for kind in ("cold", "warm") for key in ("visible", "live")
+    ]
+    figure, axes = pyplot.subplots(figsize=(7, 4))
+    width = 0.38
+    for offset, name in ((-width / 2, "python"), (width / 2, "js")):
+        values = [
+            median(loads[name][kind], f"{key}_ms")
+            for kind in ("cold", "warm")
+            for key in ("visible", "live")
+        ]
+        positions = [index + offset for index in range(len(labels))]
+        axes.bar(positions, values, width, label=f"{name} page")
+    axes.set_xticks(range(len(labels)), labels)
+    axes.set_ylabel("ms from navigation start (median)")
+    axes.set_title("Viewer page load: Python (PyScript + MicroPython) vs plain JS")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    pyplot.close(figure)
+
+
+def run(count: int, edit_count: int) -> tuple[dict, dict]:
     with tempfile.TemporaryDirectory() as workdir:
         stack = LocalStack(Path(workdir), ports=Ports.free())
         try:
             stack.start()
+            install_baseline(stack.dist)
             store = Store.from_url(stack.redis_url)
-            snapshot = json.loads(
-                (ROOT / "stack/demo/qualifier-day.snapshot.json").read_text()
-            )
+            snapshot = json.loads(DEMO_SNAPSHOT.read_text())
             version = store.replace(snapshot, user="bench")["version"]
+            wait_for_prerender(stack.dist, version)
+            urls = {"python": stack.site_url, "js": stack.site_url + "baseline/"}
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
                 )
-                results = [cold_load(browser, stack, version) for _ in range(loads)]
-                latencies = edit_latencies(browser, stack, store, edit_count)
+                loads = page_loads(browser, urls, count)
+                latencies = edit_latencies(browser, urls, store, edit_count)
                 browser.close()
             store.client.close()
         finally:
             stack.stop()
-    return report(results, latencies)
+    return loads, latencies
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--loads", type=int, default=5, help="cold page loads to time")
+    parser.add_argument(
+        "--loads", type=int, default=5, help="cold and warm loads per page"
+    )
     parser.add_argument("--edits", type=int, default=40, help="edits to time")
     args = parser.parse_args(argv)
-    text = run(args.loads, args.edits)
+    command = "python -m bench.page " + " ".join(
+        f"--{name} {value}"
+        for name, value in (("loads", args.loads), ("edits", args.edits))
+    )
+    loads, latencies = run(args.loads, args.edits)
+    text = report(loads, latencies, args.loads, command)
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "page.md").write_text(text)
+    plot(loads, RESULTS / "page-load.png")
+    (RESULTS / "page.json").write_text(
+        json.dumps({"loads": loads, "latencies": latencies})
+    )
     return 0
 
 

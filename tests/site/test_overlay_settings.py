@@ -1,0 +1,150 @@
+"""site/overlay.py, site/tabs.py and site/announce.py: the parts without a browser."""
+
+import asyncio
+import sys
+
+import pytest
+from page_support import ROOT, load_module
+
+SITE = ROOT / "site"
+
+
+@pytest.fixture
+def overlay(monkeypatch):
+    selection = load_module(SITE / "selection.py", "qh_site_selection_overlay")
+    monkeypatch.setitem(sys.modules, "selection", selection)
+    return load_module(SITE / "overlay.py", "qh_site_overlay")
+
+
+@pytest.fixture(scope="module")
+def tabs():
+    return load_module(SITE / "tabs.py", "qh_site_tabs")
+
+
+@pytest.fixture(scope="module")
+def announce():
+    return load_module(SITE / "announce.py", "qh_site_announce")
+
+
+def test_query_sets_every_option(overlay):
+    warnings = []
+    query = "?rotate=15&regions=europe,cis&hide=header,footer&compact&transparent=1"
+
+    settings = overlay.settings_from_query(query, warnings.append)
+
+    assert settings == {
+        "rotate": 15,
+        "regions": ["europe", "cis"],
+        "hide_header": True,
+        "hide_footer": True,
+        "compact": True,
+        "transparent": True,
+    }
+    assert warnings == []
+
+
+@pytest.mark.parametrize(
+    ("query", "warning"),
+    [
+        ("?rotate=soon", "invalid overlay option rotate='soon': seconds from 0"),
+        ("?rotate=-5", "invalid overlay option rotate='-5'"),
+        ("?rotate=99999", "to 3600"),
+        ("?compact=maybe", "invalid overlay option compact='maybe': 1 or 0"),
+        ("?hide=sidebar", "invalid overlay option hide='sidebar'"),
+    ],
+)
+def test_bad_query_value_is_named_and_ignored(overlay, query, warning):
+    warnings = []
+
+    settings = overlay.settings_from_query(query + "&compact=0", warnings.append)
+
+    assert len(warnings) == 1
+    assert warning in warnings[0]
+    assert "rotate" not in settings or settings["rotate"] in range(3601)
+
+
+def test_query_beats_saved_beats_default(overlay):
+    saved = overlay.clean_saved({"rotate": 30, "compact": True, "bogus": 1})
+
+    settings = overlay.merge_settings(saved, {"rotate": 5})
+
+    assert settings["rotate"] == 5
+    assert settings["compact"] is True
+    assert settings["transparent"] is False
+    assert "bogus" not in settings
+
+
+def test_clean_saved_drops_wrong_types(overlay):
+    assert overlay.clean_saved({"rotate": "5", "regions": [1], "compact": "yes"}) == {}
+    assert overlay.clean_saved("not a dict") == {}
+
+
+def test_rotation_order_and_next(overlay):
+    settings = overlay.merge_settings({}, {"regions": ["cn", "eu", "gone"]})
+    order = overlay.rotation_order(settings, ["eu", "na", "cn"], ["na"])
+
+    assert order == ["eu", "cn"]
+    assert overlay.next_region(order, "eu") == "cn"
+    assert overlay.next_region(order, "cn") == "eu"
+    assert overlay.next_region(order, "na") == "eu"
+    assert overlay.next_region([], "eu") is None
+    default = overlay.merge_settings({}, {})
+    assert overlay.rotation_order(default, ["eu", "na"], ["na"]) == ["na"]
+
+
+def test_key_sequence_needs_keys_in_time(overlay):
+    now = [0.0]
+    keys = overlay.KeySequence("obs", timeout=2, clock=lambda: now[0])
+
+    assert [keys.push(key) for key in "xoBs"] == [False, False, False, True]
+    assert not keys.push("s")
+    keys.push("o")
+    keys.push("b")
+    now[0] = 10.0
+    assert not keys.push("s")
+
+
+@pytest.mark.parametrize(
+    ("key", "index", "expected"),
+    [
+        ("ArrowRight", 0, 1),
+        ("ArrowRight", 2, 0),
+        ("ArrowLeft", 0, 2),
+        ("Home", 2, 0),
+        ("End", 0, 2),
+        ("ArrowDown", 1, None),
+    ],
+)
+def test_tab_key_moves(tabs, key, index, expected):
+    assert tabs.next_index(key, index, 3) == expected
+
+
+def test_merge_keeps_latest_items(announce):
+    assert announce.merge(["a", "b"]) == "a. b"
+    assert announce.merge(["a", "b", "c", "d", "e"]) == "c. d. e. 2 more changes"
+
+
+class Element:
+    textContent = ""
+
+
+def test_announcer_rate_limits_and_merges(announce):
+    async def scenario():
+        now = [100.0]
+        element = Element()
+        announcer = announce.Announcer(element, min_interval=0.2, clock=lambda: now[0])
+        announcer.announce_all(["EU: A 1 – 0"])
+        first = element.textContent
+        now[0] += 0.05
+        announcer.announce_all(["EU: A 2 – 0"])
+        announcer.announce_all(["EU: B 0 – 1"])
+        held = element.textContent
+        now[0] += 0.2
+        await asyncio.sleep(0.3)
+        return first, held, element.textContent
+
+    first, held, later = asyncio.run(scenario())
+
+    assert first == "EU: A 1 – 0"
+    assert held == "EU: A 1 – 0"
+    assert later == "EU: A 2 – 0. EU: B 0 – 1"
