@@ -357,9 +357,6 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "page.md").write_text(text)
     plot(loads, RESULTS / "page-load.png")
-    (RESULTS / "page.json").write_text(
-        json.dumps({"loads": loads, "latencies": latencies})
-    )
     return 0
 
 
