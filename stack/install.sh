@@ -5,12 +5,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(redis-server mosquitto chromium nginx-light nodejs npm python3-venv)
+# Each command the project runs, and the Debian package that provides it. A command
+# found on PATH (Node.js from another source, say) is not installed again.
+declare -A APT_PACKAGES=(
+    [redis-server]=redis-server
+    [mosquitto]=mosquitto
+    [mosquitto_passwd]=mosquitto
+    [chromium]=chromium
+    [nginx]=nginx-light
+    [node]=nodejs
+    [npm]=npm
+)
 
 missing=()
-for package in "${APT_PACKAGES[@]}"; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+for command in "${!APT_PACKAGES[@]}"; do
+    if ! command -v "$command" >/dev/null 2>&1 && [[ ! -x /usr/sbin/$command ]]; then
+        missing+=("${APT_PACKAGES[$command]}")
+    fi
 done
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
 if ((${#missing[@]})); then
     echo "install: apt packages: ${missing[*]}"
     sudo_cmd=()
@@ -19,7 +34,6 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
 fi
 
-PYTHON=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
     echo "install: creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
