@@ -21,9 +21,14 @@ def stream(stream_id, language="", tags=()):
 
 
 REGIONS = [
-    {"id": "eu", "no_streams_text": "", "streams": [
-        stream("a", "English", ["bo3"]), stream("b", "Русский", ["bo5", "final"]),
-    ]},
+    {
+        "id": "eu",
+        "no_streams_text": "",
+        "streams": [
+            stream("a", "English", ["bo3"]),
+            stream("b", "Русский", ["bo5", "final"]),
+        ],
+    },
     {"id": "cn", "no_streams_text": "Nothing", "streams": [stream("c", "english")]},
     {"id": "sa", "no_streams_text": "Empty", "streams": []},
 ]
@@ -78,8 +83,16 @@ def test_from_params_ignores_other_keys(filters):
         ("", None, {}),
         (None, None, {}),
     ],
-    ids=["region", "region-language", "filters-only", "encoded", "empty-value",
-         "bad-escape", "empty", "none"],
+    ids=[
+        "region",
+        "region-language",
+        "filters-only",
+        "encoded",
+        "empty-value",
+        "bad-escape",
+        "empty",
+        "none",
+    ],
 )
 def test_parse_fragment(selection, fragment, region, params):
     assert selection.parse_fragment(fragment) == (region, params)
@@ -101,4 +114,7 @@ def test_format_fragment_round_trips(selection, region, params):
 
 
 def test_format_fragment_drops_unset_filters(selection):
-    assert selection.format_fragment("eu", {"language": None, "tag": "bo3"}) == "#eu&tag=bo3"
+    assert (
+        selection.format_fragment("eu", {"language": None, "tag": "bo3"})
+        == "#eu&tag=bo3"
+    )

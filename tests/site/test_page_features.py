@@ -38,8 +38,12 @@ def tagged_state(regions_state):
     state = edits.add_stream(
         state,
         "bravo",
-        {"name": "RuCaster", "url": "twitch.tv/ru", "language": "Русский",
-         "tags": ["bo5", "final"]},
+        {
+            "name": "RuCaster",
+            "url": "twitch.tv/ru",
+            "language": "Русский",
+            "tags": ["bo5", "final"],
+        },
     )
     return edits.update_stream(
         state, "charlie", "charliecaster", {"language": "English", "tags": ["final"]}
@@ -56,7 +60,8 @@ def wait_for_prerender(site_stack, version, timeout=15):
 
 def visible_streams(probe, region_id):
     return probe.page.eval_on_selector_all(
-        f"#region-{region_id} li.stream", "cards => cards.map(card => card.dataset.stream)"
+        f"#region-{region_id} li.stream",
+        "cards => cards.map(card => card.dataset.stream)",
     )
 
 
@@ -64,7 +69,9 @@ def selected(probe):
     return probe.page.get_attribute('[role="tab"][aria-selected="true"]', "data-region")
 
 
-def test_prerendered_page_is_adopted_unchanged(open_page, publish, site_stack, regions_state):
+def test_prerendered_page_is_adopted_unchanged(
+    open_page, publish, site_stack, regions_state
+):
     stored = publish(tagged_state(regions_state))
     wait_for_prerender(site_stack, stored["version"])
     probe = open_page(goto=False)
@@ -75,7 +82,9 @@ def test_prerendered_page_is_adopted_unchanged(open_page, publish, site_stack, r
     probe.page.wait_for_function("window.__qhPythonDone")
 
     assert probe.page.evaluate("window.__qhMutations") == 0
-    assert probe.page.get_attribute("#regions", "data-version") == str(stored["version"])
+    assert probe.page.get_attribute("#regions", "data-version") == str(
+        stored["version"]
+    )
     assert visible_streams(probe, "bravo") == ["bravocaster", "rucaster"]
 
 
@@ -139,7 +148,9 @@ def test_filters_follow_fragment_and_menus(open_page, publish, regions_state):
 
     assert visible_streams(probe, "bravo") == ["bravocaster"]
     assert probe.page.input_value("#filter-language") == "English"
-    assert probe.page.get_attribute("#tab-charlie", "href") == "#charlie&language=English"
+    assert (
+        probe.page.get_attribute("#tab-charlie", "href") == "#charlie&language=English"
+    )
 
     probe.page.select_option("#filter-tag", "final")
 
@@ -174,11 +185,18 @@ def test_tabs_follow_arrow_keys(open_page, publish, regions_state):
     probe.wait_status("live")
     probe.page.focus("#tab-bravo")
 
-    steps = [("ArrowRight", "charlie"), ("ArrowRight", "alpha"), ("ArrowLeft", "charlie"),
-             ("Home", "alpha"), ("End", "charlie")]
+    steps = [
+        ("ArrowRight", "charlie"),
+        ("ArrowRight", "alpha"),
+        ("ArrowLeft", "charlie"),
+        ("Home", "alpha"),
+        ("End", "charlie"),
+    ]
     for key, expected in steps:
         probe.page.keyboard.press(key)
-        assert wait_until(probe.page, lambda expected=expected: selected(probe) == expected)
+        assert wait_until(
+            probe.page, lambda expected=expected: selected(probe) == expected
+        )
         focused = probe.page.evaluate("document.activeElement.id")
         assert focused == "tab-" + expected
         assert probe.page.evaluate("location.hash") == "#" + expected
@@ -198,17 +216,23 @@ def test_tab_key_enters_and_leaves_tablist(open_page, publish, regions_state):
     probe.page.keyboard.press("Tab")
 
     assert probe.page.evaluate("document.activeElement.id") not in (
-        "tab-alpha", "tab-bravo", "tab-charlie",
+        "tab-alpha",
+        "tab-bravo",
+        "tab-charlie",
     )
 
 
-def test_score_change_highlighted_and_announced(open_page, publish, store, regions_state):
+def test_score_change_highlighted_and_announced(
+    open_page, publish, store, regions_state
+):
     publish(tagged_state(regions_state))
     probe = open_page("#bravo")
     probe.wait_status("live")
 
     changed = store.apply(
-        lambda state: edits.update_stream(state, "bravo", "bravocaster", {"score": [2, 1]}),
+        lambda state: edits.update_stream(
+            state, "bravo", "bravocaster", {"score": [2, 1]}
+        ),
         user="site-tests",
         action="score",
     )
