@@ -1,0 +1,39 @@
+"""The page's pure modules (fragment, filters, overlay options, tabs, announcer text)
+give the same results under MicroPython as the CPython tests expect."""
+
+import announce
+import filters
+import overlay
+import selection
+import tabs
+
+region, params = selection.parse_fragment("#cis&language=%D0%A0%D1%83%D1%81")
+assert (region, params) == ("cis", {"language": "Рус"}), params
+fragment = selection.format_fragment("eu", {"language": "a&b=c#d Рус", "tag": None})
+assert selection.parse_fragment(fragment) == ("eu", {"language": "a&b=c#d Рус"}), (
+    fragment
+)
+assert selection.percent_decode("%zz%4") == "%zz%4"
+
+warnings = []
+settings = overlay.settings_from_query(
+    "?rotate=15&regions=eu,cn&hide=header&compact&transparent=0&rotate=x",
+    warnings.append,
+)
+assert settings["rotate"] == 15, settings
+assert settings["hide_header"] and settings["compact"], settings
+assert not settings["transparent"], settings
+assert len(warnings) == 1, warnings
+
+keys = overlay.KeySequence("obs")
+assert [keys.push(key) for key in "oBs"] == [False, False, True]
+assert tabs.next_index("ArrowLeft", 0, 3) == 2
+assert announce.merge(["a", "b", "c", "d"]) == "b. c. d. 1 more changes"
+
+regions = [
+    {"streams": [{"language": "B", "tags": ["x"]}, {"language": "a", "tags": []}]}
+]
+assert filters.languages(regions) == ["a", "B"]
+assert filters.filter_regions(regions, {"language": "b", "tag": "x"})[0]["streams"]
+
+print("all site checks passed")
