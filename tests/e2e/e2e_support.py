@@ -129,7 +129,7 @@ class SseViewer(Viewer):
                 self.connected.set()
                 self._read_events(response)
         except httpx.HTTPError:
-            pass  # closed by close(), or the relay went away: the test sees no events
+            pass  # closed by close(), or the relay went away: the test gets no more events
 
     def _read_events(self, response):
         event, data = "message", []

@@ -112,7 +112,7 @@ STORED_NAMES = [
     ),
 ]
 
-# Region and site form values that must be rejected: (path, values, field named).
+# Region and site form values that must be rejected: (values, field named).
 REJECTED_REGION_FIELDS = [
     ({"id": "<script>", "title": "X"}, "region.id"),
     ({"id": "Europe", "title": "X"}, "region.id"),
@@ -136,7 +136,7 @@ REJECTED_SITE_FIELDS = [
     ({"title": "ok", "announcement": "a" * 501}, "site.announcement"),
 ]
 
-# Long unbroken text in every field a viewer sees, at each field's maximum length.
+# Long unbroken text in every field the page shows, at each field's maximum length.
 LONG_WORDS = {
     "site_title": "T" * 80,
     "event": "E" * 120,
@@ -167,18 +167,18 @@ def import_files():
         "site": {"title": "Big"},
         "regions": [
             {
-                "id": f"region-{r}",
-                "title": f"Region {r}",
+                "id": f"region-{region}",
+                "title": f"Region {region}",
                 "streams": [
                     {
-                        "name": f"c{s}",
-                        "url": f"https://twitch.tv/c{s}",
+                        "name": f"c{stream}",
+                        "url": f"https://twitch.tv/c{stream}",
                         "info": big_info,
                     }
-                    for s in range(60)
+                    for stream in range(60)
                 ],
             }
-            for r in range(6)
+            for region in range(6)
         ],
     }
     return {
