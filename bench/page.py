@@ -3,11 +3,11 @@
     python -m bench page
     python -m bench.page [--loads 5] [--edits 40]
 
-Starts the whole local stack on free ports (Redis, Mosquitto, moto and every project
-service, the prerender service included) and serves two pages from its gateway: the
-Python page (PyScript + MicroPython, its HTML prerendered with the state) and the
-baseline under /baseline/ (bench/baseline/: fetch the bootstrap response, render,
-subscribe with mqtt.js). Debian's Chromium loads each page `--loads` times cold (a
+Starts the whole local stack on free ports: Redis, Mosquitto, moto and every project
+service, the prerender service included. Its gateway serves two pages. One is the
+Python page (PyScript + MicroPython, its HTML prerendered with the state). The other
+is the baseline under /baseline/ (bench/baseline/), which fetches the bootstrap
+response, renders and subscribes with mqtt.js. Debian's Chromium loads each page `--loads` times cold (a
 fresh browser context) and as often warm (a second page in the same context), the
 two pages alternating. Then both stay open while `--edits` score changes are
 committed to the store, each timed from just before the commit to the DOM update.

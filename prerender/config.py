@@ -25,7 +25,7 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Config:
-    """Where to read the state, where to write the page, and how often.
+    """Settings: the Redis of the state, the page's target, and the render timing.
 
     Exactly one of `dist` (a served folder) and `bucket` (an S3 bucket) is set.
     `manifest` is a local build manifest; None means the one next to the page

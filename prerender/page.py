@@ -1,8 +1,8 @@
 """Render the viewer page's index.html from the build manifest and a state.
 
-build.py and the prerender service both call `render_page`, so the HTML a viewer
-downloads is the same whoever wrote it. The manifest records what only the build
-knows: the hashed asset URLs, the PyScript configs, the CSP and the page options.
+build.py and the prerender service both call `PageRenderer.render`, so a viewer
+gets the same HTML from either. The manifest records what only the build has: the
+hashed asset URLs, the PyScript configs, the CSP and the page options.
 """
 
 import importlib.util

@@ -4,8 +4,8 @@ The store publishes every commit on its pub/sub channel (`qh:notify`). Pub/sub
 loses what is published while the service is disconnected, so the service also
 renders after every (re)connect and re-checks the state every `recheck_seconds`.
 Renders are coalesced: at most one per `min_interval_seconds`, however many
-changes arrive. A page that the target holds already is not written again, but one that a new
-build of the site replaced is.
+changes arrive. A page that the target contains already is not written again, but a page that a
+new build of the site replaced is written again.
 """
 
 import logging

@@ -1,4 +1,4 @@
-"""Where the rendered page goes: a served folder or the site's S3 bucket.
+"""Page targets: a served folder or the site's S3 bucket.
 
 Each target also reads the build manifest that sits next to the page it writes,
 so a new build of the site is picked up without restarting the service.
@@ -120,7 +120,7 @@ class BucketTarget:
         return parse_manifest(data, source)
 
     def is_current(self, html: str) -> bool:
-        """Return True when the object holds `html` already, by its ETag.
+        """Return True when the object contains `html` already, by its ETag.
 
         The ETag of an object from a single put_object is the MD5 of its body.
         """

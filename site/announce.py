@@ -11,7 +11,7 @@ import time
 MIN_INTERVAL_SECONDS = 5
 MAX_ITEMS = 3
 SEPARATOR = ". "
-# Connection states (status.py) worth announcing, with what is said.
+# Connection states (status.py) worth announcing, with the text read out.
 STATUS_SPEECH = {
     "live": "Live updates on.",
     "reconnecting": "Live updates interrupted, reconnecting.",

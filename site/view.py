@@ -17,7 +17,7 @@ from selection import choose_region, format_fragment, parse_fragment
 
 STATE_ELEMENT_ID = "qh-state"
 CHANGED_CLASS = "changed"
-# Where the state on screen came from. Only a server state is live.
+# Sources of the state on screen. Only a server state is live.
 FROM_PAGE = "page"
 FROM_SAVED = "saved"
 FROM_SERVER = "server"
@@ -220,7 +220,7 @@ class PageView:
         """Apply the URL fragment: its filters, then its region.
 
         A region pinned by the overlay rotation wins, then the linked one, then the
-        one on screen; without any of them the choice falls back (choose_region).
+        one on screen. Without any of them, choose_region falls back.
         """
         if self.state is None:
             return

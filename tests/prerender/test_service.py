@@ -86,7 +86,7 @@ def test_burst_is_coalesced(store, demo_state, renderer, dist, run_in_thread):
 def test_recheck_finds_unannounced_change(
     store, demo_state, renderer, dist, run_in_thread
 ):
-    # Listening on a channel nobody publishes to: only the re-check sees changes.
+    # An unused channel, so only the re-check sees the change.
     prerenderer, follower = follower_for(
         store, renderer, FolderTarget(dist), channel="qh:silent", recheck=0.3
     )
