@@ -194,7 +194,7 @@ class App:
                 self.event_source,
                 candidate["url"],
                 on_live,
-                self._on_relay_text,
+                self._on_text,
                 on_retrying,
             )
             link.open(self.replica.version)
@@ -250,30 +250,24 @@ class App:
         fallback.close(SWITCHED_REASON)
         self._on_live(trial, candidate)
 
-    def _on_text(self, topic, text):
-        message = self._decode(topic, text)
-        if message is not None:
-            self._on_message(message)
+    def _on_text(self, source, text):
+        """Apply one message from an MQTT topic or a relay event.
 
-    def _on_relay_text(self, event_name, text):
-        message = self._decode(event_name + " event", text)
-        if message is None:
-            return
-        if message["type"] == "snapshot":
-            # A relay sends a snapshot only when it cannot continue from the page's
-            # version. Its state follows the store, so it wins as the bootstrap state does.
-            self._take_bootstrap_state(message)
-        else:
-            self._on_message(message)
-
-    def _decode(self, source, text):
+        A relay that lags behind the bootstrap state responds to `last_event_id` with
+        an older snapshot. The replica drops it as stale, and the relay's next deltas as
+        duplicates, so the page never steps back.
+        NOTE: should the store's history restart (Redis lost its data), a page on a
+        relay ignores the lower versions and is wrong until it calls the bootstrap
+        endpoint again. MQTT pages call it before every connect.
+        """
         try:
-            return decode(text)
+            message = decode(text)
         except ValidationError as exc:
             self.console.warn(
                 "ignored a malformed message on " + source + ": " + str(exc)
             )
-            return None
+            return
+        self._on_message(message)
 
     def _on_message(self, message):
         result = self.replica.on_message(message)
@@ -287,7 +281,7 @@ class App:
     async def _resync(self):
         """Recover from a gap: the link's own resync first, then the bootstrap state.
 
-        An MQTT link asks for the retained snapshot again, and a relay link resumes
+        An MQTT link requests the retained snapshot again, and a relay link resumes
         its stream after the replica's version.
         """
         link = self.link

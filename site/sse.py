@@ -10,7 +10,7 @@ the header.
 
 import asyncio
 
-# EventSource.readyState values (HTML Living Standard, section 9.2).
+# EventSource.readyState values.
 CONNECTING = 0
 OPEN = 1
 CLOSED = 2
@@ -35,8 +35,8 @@ class EventStream:
     """A relay connection with the interface of transport.Link: open, close, resync.
 
     `event_source` is the EventSource class (js.EventSource in the page). Messages
-    go to `on_text(event name, data)`; `on_retrying(reason)` runs while the browser
-    retries by itself.
+    go to `on_text(source, data)`, where source names the event ("relay delta
+    event"). `on_retrying(reason)` runs while the browser retries by itself.
     """
 
     kind = "sse"
@@ -81,7 +81,7 @@ class EventStream:
     def _message_listener(self, source, name):
         def listener(event):
             if source is self._source and not self.closed.is_set():
-                self._on_text(name, event.data)
+                self._on_text("relay " + name + " event", event.data)
 
         return listener
 

@@ -17,6 +17,15 @@ pytestmark = pytest.mark.browser
 EVENTS_ROUTE = "**/events*"
 MQTT_ROUTE = "**/mqtt*"
 SSE_ONLY = "?transport=sse"
+# Records every version the page shows, from the server-rendered one on.
+VERSION_LOG = """document.addEventListener("DOMContentLoaded", () => {
+  window.__qhVersions = [];
+  const regions = document.getElementById("regions");
+  const record = () => window.__qhVersions.push(Number(regions.dataset.version));
+  record();
+  new MutationObserver(record).observe(
+    regions, {attributes: true, attributeFilter: ["data-version"]});
+});"""
 # Short reconnect delays, so that three failed connects take about a second.
 FAST_RETRY = {"retry_first_seconds": 0.2, "retry_max_seconds": 0.4}
 
@@ -51,19 +60,19 @@ def last_event_id(url):
     return parse_qs(urlsplit(url).query).get("last_event_id")
 
 
-class RefusingBroker:
+class RejectingBroker:
     """Mock the page's MQTT WebSocket: close it when the page sends CONNECT.
 
-    After `refusals` connections it passes the WebSocket through to Mosquitto.
+    After `rejections` connections it passes the WebSocket through to Mosquitto.
     """
 
-    def __init__(self, refusals=None):
-        self.refusals = refusals
+    def __init__(self, rejections=None):
+        self.rejections = rejections
         self.attempts = 0
 
     def handle(self, route):
         self.attempts += 1
-        if self.refusals is not None and self.attempts > self.refusals:
+        if self.rejections is not None and self.attempts > self.rejections:
             server = route.connect_to_server()
             route.on_message(server.send)
             server.on_message(route.send)
@@ -91,7 +100,7 @@ def test_broken_mqtt_falls_back_to_relay(open_page, publish, store, regions_stat
     stored = publish(regions_state)
     probe = open_page(goto=False)
     probe.override_options(**FAST_RETRY)
-    broker = RefusingBroker()
+    broker = RejectingBroker()
     probe.page.route_web_socket(MQTT_ROUTE, broker.handle)
     probe.open("#bravo")
 
@@ -243,11 +252,57 @@ def test_gap_resumes_after_own_version(
     assert probe.page.is_visible('li[data-stream="aftergapcaster"]')
 
 
+def test_stale_relay_snapshot_never_steps_back(
+    open_page, publish, store, regions_state, site_stack
+):
+    stored = publish(regions_state)
+    version = stored["version"]
+    older = edits.add_stream(
+        regions_state, "bravo", {"name": "StaleCaster", "url": "kick.com/s"}
+    )
+    older["version"] = version - 1
+    body = (
+        "retry: 200\n\n"
+        f"event: snapshot\nid: {version - 1}\ndata: {encode(snapshot_message(older))}\n\n"
+    )
+    probe = open_page(goto=False)
+    probe.page.add_init_script(VERSION_LOG)
+    served = []
+
+    def stale_first_stream(route):
+        if served:
+            route.continue_()
+            return
+        served.append(route.request.url)
+        route.fulfill(
+            status=200,
+            headers={
+                "Access-Control-Allow-Origin": site_stack.site_url.rstrip("/"),
+                "Content-Type": "text/event-stream",
+            },
+            body=body,
+        )
+
+    probe.page.route(EVENTS_ROUTE, stale_first_stream)
+    probe.open(SSE_ONLY + "#bravo")
+    assert wait_until(probe.page, lambda: len(event_requests(probe)) == 2)
+    wait_live_on(probe, "sse")
+
+    changed = add_caster(store, "FreshCaster")
+
+    probe.wait_version(changed["version"])
+    versions = probe.page.evaluate("window.__qhVersions")
+    assert versions == sorted(versions), versions
+    assert versions[-1] == changed["version"]
+    assert probe.page.query_selector('li[data-stream="stalecaster"]') is None
+    assert probe.page.is_visible('li[data-stream="freshcaster"]')
+
+
 def test_page_returns_to_preferred_mqtt(open_page, publish, store, regions_state):
     stored = publish(regions_state)
     probe = open_page(goto=False)
     probe.override_options(preferred_retry_seconds=1, **FAST_RETRY)
-    broker = RefusingBroker(refusals=3)
+    broker = RejectingBroker(rejections=3)
     probe.page.route_web_socket(MQTT_ROUTE, broker.handle)
     probe.open("#bravo")
     wait_live_on(probe, "sse")

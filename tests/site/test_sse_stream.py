@@ -88,8 +88,8 @@ def test_open_goes_live_and_forwards_messages(sse):
     assert recorder.stream.live is True
     assert recorder.calls == [
         ("live",),
-        ("text", "snapshot", '{"type":"snapshot"}'),
-        ("text", "delta", '{"type":"delta"}'),
+        ("text", "relay snapshot event", '{"type":"snapshot"}'),
+        ("text", "relay delta event", '{"type":"delta"}'),
     ]
 
 
@@ -168,10 +168,10 @@ def test_resync_replaces_event_source(sse):
     assert second.url.endswith("?last_event_id=5")
     first.listeners["delta"](SimpleNamespace(data="late"))
     first.listeners["error"](SimpleNamespace(data=None))
-    assert ("text", "delta", "late") not in recorder.calls
+    assert ("text", "relay delta event", "late") not in recorder.calls
     assert not recorder.stream.closed.is_set()
     second.fire("delta", "next")
-    assert recorder.calls[-1] == ("text", "delta", "next")
+    assert recorder.calls[-1] == ("text", "relay delta event", "next")
 
 
 def test_close_ignores_later_events(sse):
