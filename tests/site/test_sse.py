@@ -211,6 +211,29 @@ def test_relay_restart_loses_no_edits(
     assert all(value == [str(stored["version"])] for value in resumed), resumed
 
 
+def test_hidden_sse_page_resumes_when_shown(open_page, publish, store, regions_state):
+    stored = publish(regions_state)
+    probe = open_page(goto=False)
+    probe.override_options(hidden_disconnect_seconds=1)
+    probe.open(SSE_ONLY + "#bravo")
+    wait_live_on(probe, "sse")
+    probe.wait_version(stored["version"])
+
+    probe.set_hidden(True)
+    probe.wait_status("offline")
+    changed = add_caster(store, "WhileHiddenCaster")
+    probe.page.wait_for_timeout(500)
+    assert probe.page.query_selector('li[data-stream="whilehiddencaster"]') is None
+    probe.set_hidden(False)
+
+    wait_live_on(probe, "sse")
+    probe.wait_version(changed["version"])
+    requests = event_requests(probe)
+    assert len(requests) == 2
+    assert last_event_id(requests[1]) == [str(stored["version"])]
+    assert len(probe.bootstrap_calls()) == 1
+
+
 def test_gap_resumes_after_own_version(
     open_page, publish, store, regions_state, site_stack
 ):
