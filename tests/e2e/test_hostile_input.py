@@ -522,7 +522,7 @@ def test_malformed_feed_entries_are_skipped(
 BRIDGE_VALIDATION = pytest.mark.xfail(
     strict=True,
     reason="bridge/feed.py parse_entry applies a feed delta without checking its "
-    "operations and lets RecursionError from json.loads escape",
+    "operations, and lets RecursionError and UnicodeDecodeError escape",
 )
 
 
@@ -577,18 +577,23 @@ def test_feed_entry_with_invalid_ops_is_skipped(
 
 
 @BRIDGE_VALIDATION
-def test_deeply_nested_feed_entry_is_skipped(
-    local_stack, raw_redis, store, demo_state, mqtt_viewer, heal_bridge
+@pytest.mark.parametrize(
+    "delta",
+    [DEEP_JSON, b"\xff\xfe{}"],
+    ids=["deeply-nested", "not-utf8"],
+)
+def test_undecodable_feed_entry_is_skipped(
+    local_stack, raw_redis, store, demo_state, mqtt_viewer, heal_bridge, delta
 ):
     assert_viewers_hold([mqtt_viewer], demo_state)
     version = demo_state["version"]
     raw_redis.xadd(
         "qh:changes",
-        {"from": version, "to": version + 1, "delta": DEEP_JSON},
+        {"from": version, "to": version + 1, "delta": delta},
         id=f"{version}-1",
     )
 
-    edited = good_edit(store, "after a deeply nested entry")
+    edited = good_edit(store, "after an undecodable entry")
 
     assert mqtt_viewer.wait_for_state(edited, XFAIL_WAIT_SECONDS)
     assert local_stack.services["bridge"].running
@@ -599,6 +604,7 @@ def notifications(version):
     hostile_stream = {"id": "x", "name": "x", "url": "javascript:alert(1)"}
     return {
         "not json": "{not json",
+        "not utf-8": b"\xff\xfe{}",
         "empty": "",
         "list": "[]",
         "null": "null",

@@ -467,7 +467,7 @@ def test_logs_contain_no_credentials(local_stack, new_admin_session, account):
     assert {path.stem for path in logs} >= {"bridge", "relay", "admin", "gateway"}
     for path in logs:
         text = path.read_text(errors="replace")
-        for what, secret in secrets_to_find.items():
-            assert secret not in text, f"{what} in {path.name}"
+        for label, secret in secrets_to_find.items():
+            assert secret not in text, f"{label} in {path.name}"
         for name in ("X-Amz-Signature", "X-Amz-Security-Token", "SecretAccessKey"):
             assert name not in text, f"{name} in {path.name}"
