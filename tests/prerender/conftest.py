@@ -1,12 +1,11 @@
 """Fixtures for the prerender service: a built site, a store and an S3 client."""
 
-import importlib.util
 import json
 import threading
-from pathlib import Path
 
 import boto3
 import pytest
+from prerender_support import load_build_module
 
 from model import edits
 from prerender.page import MANIFEST_NAME, PageRenderer
@@ -14,16 +13,6 @@ from stack.local import DEMO_SNAPSHOT
 from store import Store
 
 REGION = "us-east-1"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_build_module():
-    spec = importlib.util.spec_from_file_location(
-        "qh_build_prerender", ROOT / "build.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import load_build_module
+from prerender_support import load_build_module
 
 from prerender.page import (
     MANIFEST_NAME,

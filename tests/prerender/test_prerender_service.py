@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from conftest import ROOT
+from prerender_support import ROOT
 
 from model import edits
 from prerender.__main__ import run
