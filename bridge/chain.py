@@ -59,14 +59,15 @@ class Chain:
     def add(self, changes) -> list:
         """Queue the changes that continue the chain; return the rest, from the first gap on.
 
-        Changes already contained are only kept for acknowledgement. Only versions are
-        checked here; apply() does the work once per publish, not once per read.
+        Unreadable changes and changes already contained are only kept for
+        acknowledgement. Only versions are checked here; apply() does the work once per
+        publish, not once per read.
         """
         for index, change in enumerate(changes):
             version = self.version
-            if version is not None and change.end <= version:
+            if version is not None and (change.delta is None or change.end <= version):
                 self.entry_ids.append(change.entry_id)
-            elif version is not None and change.delta and change.start == version:
+            elif version is not None and change.start == version:
                 self.run.append(change)
             else:
                 return list(changes[index:])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import redis
 
 from bridge.errors import FeedReset, FeedUnavailable
+from model.delta import validate_ops
 from store import Store, StoreError
 from store.keys import Keys
 
@@ -24,7 +25,12 @@ READ_COUNT = 1000
 
 @dataclass(frozen=True)
 class Change:
-    """One feed entry: the delta from version `start` to `end`; `delta` is None if unreadable."""
+    """One feed entry: the delta from version `start` to `end`.
+
+    `delta` is None when the entry is unreadable: trimmed, malformed or with operations
+    the model rejects. The bridge skips such an entry; if it was a real change, the next
+    entry no longer continues the chain and the bridge resyncs.
+    """
 
     entry_id: str
     start: int
@@ -36,28 +42,43 @@ def _text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
+def _decode_delta(fields) -> dict:
+    """Return the entry's delta with validated operations; raise on anything malformed."""
+    fields = {_text(key): _text(value) for key, value in fields.items()}
+    delta = json.loads(fields["delta"])
+    start, end = int(fields["from"]), int(fields["to"])
+    if (
+        not isinstance(delta, dict)
+        or delta.get("from") != start
+        or delta.get("to") != end
+    ):
+        raise ValueError(
+            f"the delta's from and to differ from the entry's {start} and {end}"
+        )
+    return {"from": start, "to": end, "ops": validate_ops(delta.get("ops"))}
+
+
 def parse_entry(entry_id, fields) -> Change:
-    """Turn a raw stream entry into a Change; a trimmed or malformed one has delta None."""
+    """Turn a raw stream entry into a Change, with delta None if it is unreadable."""
     entry_id = _text(entry_id)
     version = int(entry_id.split("-")[0])
     if not fields:  # a pending entry the stream has since trimmed
-        return Change(entry_id, version - 1, version, None)
-    fields = {_text(key): _text(value) for key, value in fields.items()}
-    try:
-        delta = json.loads(fields["delta"])
-        start, end = int(fields["from"]), int(fields["to"])
-        if (
-            delta["from"] != start
-            or delta["to"] != end
-            or not isinstance(delta["ops"], list)
-        ):
-            raise ValueError("from, to or ops do not match the entry")
-    except (KeyError, TypeError, ValueError) as exc:
-        logger.error(
-            "change feed entry %s is malformed and will be skipped: %s", entry_id, exc
+        logger.warning(
+            "change feed entry %s was trimmed before it was published", entry_id
         )
         return Change(entry_id, version - 1, version, None)
-    return Change(entry_id, start, end, delta)
+    try:
+        delta = _decode_delta(fields)
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        # ValueError covers invalid JSON, UnicodeDecodeError and ValidationError;
+        # RecursionError comes from json.loads on deeply nested input.
+        logger.error(
+            "change feed entry %s is malformed and will be skipped: %.200s",
+            entry_id,
+            exc,
+        )
+        return Change(entry_id, version - 1, version, None)
+    return Change(entry_id, delta["from"], delta["to"], delta)
 
 
 class ChangeFeed:

@@ -73,9 +73,11 @@ def redis_client(config: BridgeConfig) -> redis.Redis:
     a read of the pending entries returns them. The bridge's loop does that on every
     reconnection, so it must see every failure.
     """
+    # Raw bytes: a feed entry that is not UTF-8 must fail in parse_entry, where it is
+    # skipped, not inside redis-py's reply parser, where it would stop the bridge.
     return redis.Redis.from_url(
         config.redis_url,
-        decode_responses=True,
+        decode_responses=False,
         socket_timeout=REDIS_SOCKET_TIMEOUT_SECS,
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT_SECS,
         health_check_interval=30,

@@ -1,4 +1,7 @@
 import copy
+import json
+
+import pytest
 
 from bridge.chain import Chain
 from bridge.feed import Change, parse_entry
@@ -27,6 +30,9 @@ STATE = {
         },
     ],
 }
+
+
+JAVASCRIPT = {"id": "forged", "name": "x", "url": "javascript:alert(1)"}
 
 
 def score_change(version, score):
@@ -92,13 +98,26 @@ def test_reset_keeps_waiting_entries_for_acknowledgement():
     assert chain.entry_ids == ["6-0"]
 
 
-def test_unreadable_entry_counts_as_gap():
+def test_unreadable_entry_is_skipped():
     chain = started_chain()
     trimmed = parse_entry("6-0", None)
+    real = score_change(5, [1, 0])
 
-    rest = chain.add([trimmed])
+    rest = chain.add([trimmed, real])
 
-    assert rest == [trimmed]
+    assert rest == []
+    assert chain.version == 6
+    assert chain.entry_ids == ["6-0"]
+    assert chain.run == [real]
+
+
+def test_change_after_lost_entry_is_gap():
+    chain = started_chain()
+    after = score_change(6, [2, 0])
+
+    rest = chain.add([parse_entry("6-0", None), after])
+
+    assert rest == [after]
     assert chain.version == 5
 
 
@@ -144,3 +163,46 @@ def test_parse_entry_with_mismatched_versions_is_unreadable():
 
     assert change.delta is None
     assert (change.start, change.end) == (5, 6)
+
+
+def test_parse_entry_normalises_valid_operations():
+    stream = {"id": "alpha", "name": "Alpha", "url": "twitch.tv/alpha"}
+    delta = {"from": 5, "to": 6, "ops": [["stream", "europe", stream]]}
+    fields = {b"from": b"5", b"to": b"6", b"delta": json.dumps(delta).encode()}
+
+    change = parse_entry(b"6-0", fields)
+
+    assert change.delta["ops"][0][2]["url"] == "https://twitch.tv/alpha"
+    assert change.delta["ops"][0][2]["score"] == [0, 0]
+
+
+@pytest.mark.parametrize(
+    "raw_delta",
+    [
+        json.dumps({"from": 5, "to": 6, "ops": [["stream", "europe", JAVASCRIPT]]}),
+        json.dumps({"from": 5, "to": 6, "ops": [["stream", "europe", {"id": "x"}]]}),
+        json.dumps({"from": 5, "to": 6, "ops": [["site", "not a site"]]}),
+        json.dumps({"from": 5, "to": 6, "ops": [[["unhashable"], 1]]}),
+        json.dumps({"from": 5, "to": 6, "ops": {}}),
+        "null",
+        "[" * 100_000 + "]" * 100_000,
+        b"\xff\xfe{}",
+    ],
+    ids=[
+        "javascript-url",
+        "missing-fields",
+        "wrong-type",
+        "unhashable-kind",
+        "ops-not-list",
+        "null",
+        "deeply-nested",
+        "not-utf8",
+    ],
+)
+def test_parse_entry_rejects_malformed_delta(raw_delta, caplog):
+    fields = {b"from": b"5", b"to": b"6", b"delta": raw_delta}
+
+    change = parse_entry(b"6-0", fields)
+
+    assert change.delta is None
+    assert "change feed entry 6-0 is malformed and will be skipped" in caplog.text

@@ -1,6 +1,7 @@
 """The bridge in a thread against the session's Redis and Mosquitto."""
 
 import itertools
+import json
 import logging
 import time
 
@@ -209,3 +210,35 @@ def test_trimmed_feed_resyncs_with_snapshot(store, redis_client, start_bridge, v
     assert wait_until(lambda: watcher.state == state)
     assert watcher.messages()[-1]["type"] == "snapshot"
     assert second.health.report()["resyncs"] == 1
+
+
+def test_malformed_feed_entries_are_skipped(
+    store, redis_client, start_bridge, viewer, caplog
+):
+    bridge = start_bridge()
+    watcher = viewer()
+    assert synced(watcher, store)
+    version = store.read()["version"]
+    forged = {"id": "forged", "name": "x", "url": "javascript:alert(1)"}
+    deltas = [
+        json.dumps(
+            {"from": version, "to": version + 1, "ops": [["stream", "europe", forged]]}
+        ),
+        "[" * 100_000 + "]" * 100_000,
+        b"\xff\xfe{}",
+    ]
+    for sequence, delta in enumerate(deltas, start=1):
+        redis_client.xadd(
+            store.keys.changes,
+            {"from": version, "to": version + 1, "delta": delta},
+            id=f"{version}-{sequence}",
+        )
+
+    state = set_score(store, [6, 6])
+
+    assert wait_until(lambda: watcher.state == state)
+    assert bridge.thread.is_alive()
+    assert bridge.health.report()["resyncs"] == 1
+    assert "forged" not in json.dumps(watcher.messages())
+    for sequence in range(1, len(deltas) + 1):
+        assert f"change feed entry {version}-{sequence} is malformed" in caplog.text
