@@ -115,7 +115,15 @@ def percentile(values, fraction):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--edits", type=int, default=200, help="admin saves (200)")
+    parser.add_argument(
+        "--baseline-edits",
+        type=int,
+        default=50,
+        help="admin saves before the subscribers attach, as the baseline (50)",
+    )
+    parser.add_argument(
+        "--edits", type=int, default=200, help="admin saves with them attached (200)"
+    )
     parser.add_argument(
         "--interval",
         type=float,
@@ -324,6 +332,76 @@ def first_stream(state):
     raise RuntimeError("the demo state has no stream to edit")
 
 
+def save_edits(admin, store, count, interval, first_index=0):
+    """Save `count` score changes `interval` s apart; return {version: (start, end)}."""
+    saves = {}
+    for index in range(first_index, first_index + count):
+        started, ended = admin.save(index)
+        saves[int(store.client.get("qh:version"))] = (started, ended)
+        time.sleep(interval)
+    return saves
+
+
+def wait_version(pages, version):
+    for entry in pages:
+        entry["page"].wait_for_selector(
+            f'#regions[data-version="{version}"]', state="attached", timeout=WAIT_MS
+        )
+
+
+def read_pages(pages, relay_url):
+    """Return what each page recorded: its transport, frame and DOM times."""
+    records = []
+    for entry in pages:
+        records.append({
+            "transport": page_transport(entry, relay_url),
+            "frames": entry["page"].evaluate("window.__benchFrames"),
+            "shown": entry["page"].evaluate("window.__benchShown"),
+        })  # fmt: skip
+    return records
+
+
+def start_probe_processes(stack, args, workdir):
+    half = args.probes // 2
+    return [
+        ProbeProcess("mqtt", half, mqtt_url(stack, args.mqtt_transport), workdir),
+        ProbeProcess("sse", args.probes - half, stack.relay_url, workdir),
+    ]
+
+
+def measure(stack, args, workdir, browser, store, admin):
+    """Save edits without subscribers, then with them; return the raw timestamps."""
+    initial = store.read()["version"]
+    pages = open_pages(browser, stack, args.pages)
+    wait_version(pages, initial)
+    time.sleep(1.0)
+    baseline = save_edits(admin, store, args.baseline_edits, args.interval)
+
+    children = start_probe_processes(stack, args, workdir)
+    try:
+        connected = {child.kind: child.wait_ready() for child in children}
+        load = [os.getloadavg()[0]]
+        loaded = save_edits(
+            admin, store, args.edits, args.interval, args.baseline_edits
+        )
+        load.append(os.getloadavg()[0])
+        wait_version(pages, max(loaded or baseline or {initial: None}))
+        records = read_pages(pages, stack.relay_url)
+        time.sleep(SETTLE_SECONDS)
+        probes = {child.kind: child.finish() for child in children}
+    finally:
+        for child in children:
+            if child.process.poll() is None:
+                child.process.kill()
+    return {
+        "phases": {"baseline": baseline, "loaded": loaded},
+        "pages": records,
+        "probes": probes,
+        "connected": connected,
+        "load": load,
+    }
+
+
 def run(stack, args, workdir):
     from playwright.sync_api import sync_playwright
 
@@ -334,70 +412,25 @@ def run(stack, args, workdir):
 
     store = Store.from_url(stack.redis_url)
     UserStore(store.client).add(ADMIN_USER[0], "moderator", ADMIN_USER[1])
-    initial = store.read()
-    half = args.probes // 2
-    children = [
-        ProbeProcess("mqtt", half, mqtt_url(stack, args.mqtt_transport), workdir),
-        ProbeProcess("sse", args.probes - half, stack.relay_url, workdir),
-    ]
-    connected = {child.kind: child.wait_ready() for child in children}
     tap = ProbePool()
     tap.start([MqttProbe("tap", broker=(HOST, stack.ports.mqtt))])
     listener = CommitListener(stack.redis_url)
-    admin = AdminClient(stack.admin_url, *first_stream(initial))
-    saves = {}
+    admin = AdminClient(stack.admin_url, *first_stream(store.read()))
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
             )
-            pages = open_pages(browser, stack, args.pages)
-            for entry in pages:
-                entry["page"].wait_for_selector(
-                    f'#regions[data-version="{initial["version"]}"]',
-                    state="attached", timeout=WAIT_MS,
-                )  # fmt: skip
-            time.sleep(1.0)
-            load = [os.getloadavg()[0]]
-            for index in range(args.edits):
-                started, ended = admin.save(index)
-                saves[int(store.client.get("qh:version"))] = (started, ended)
-                time.sleep(args.interval)
-            load.append(os.getloadavg()[0])
-            final = max(saves)
-            for entry in pages:
-                entry["page"].wait_for_selector(
-                    f'#regions[data-version="{final}"]',
-                    state="attached",
-                    timeout=WAIT_MS,
-                )
-                entry["frames"] = entry["page"].evaluate("window.__benchFrames")
-                entry["shown"] = entry["page"].evaluate("window.__benchShown")
-                entry["transport"] = page_transport(entry, stack.relay_url)
+            data = measure(stack, args, workdir, browser, store, admin)
             browser.close()
-        time.sleep(SETTLE_SECONDS)
-        tap_times = tap.arrivals()["tap"]
-        probes = {child.kind: child.finish() for child in children}
+        data["tap"] = tap.arrivals()["tap"]
+        data["commits"] = listener.times
     finally:
         admin.close()
         listener.close()
         tap.close()
-        for child in children:
-            if child.process.poll() is None:
-                child.process.kill()
         store.client.close()
-    return {
-        "saves": saves,
-        "commits": listener.times,
-        "tap": tap_times,
-        "pages": [
-            {key: entry[key] for key in ("transport", "frames", "shown")}
-            for entry in pages
-        ],
-        "probes": probes,
-        "connected": connected,
-        "load": load,
-    }
+    return data
 
 
 # --------------------------------------------------------------------------------------
@@ -461,9 +494,8 @@ def probe_figures(result, saves, probes):
         result["missing"][kind] = missing
 
 
-def figures(data):
-    """Return the latencies: save -> DOM, save -> receive and each hop, in ms."""
-    saves = data["saves"]
+def figures(data, saves):
+    """Return the latencies of `saves`: save -> DOM, -> receive and each hop, in ms."""
     starts = {version: started for version, (started, _) in saves.items()}
     posts = {version: ended for version, (_, ended) in saves.items()}
     commits = data["commits"]
@@ -496,12 +528,27 @@ def machine():
     )
 
 
-def row(name, values, goal=""):
+def summary(values):
+    """Return "p50 / p99 (n)" in ms, or "n/a" without values."""
     if not values:
-        return f"| {name} | 0 | n/a | n/a | n/a | {goal} |"
+        return "n/a"
+    p50, p99 = statistics.median(values), percentile(values, 0.99)
+    return f"{p50:.1f} / {p99:.1f} ({len(values)})"
+
+
+def row(name, baseline, loaded, goal=""):
+    """Return a table row: baseline and loaded figures, and the ratio of their p50s."""
+    ratio = ""
+    if (
+        baseline
+        and loaded
+        and min(statistics.median(baseline), statistics.median(loaded)) > 0
+    ):
+        ratio = f"{statistics.median(loaded) / statistics.median(baseline):.2f}x"
+    top = f"{max(loaded):.1f}" if loaded else "n/a"
     return (
-        f"| {name} | {len(values)} | {statistics.median(values):.1f} | "
-        f"{percentile(values, 0.99):.1f} | {max(values):.1f} | {goal} |"
+        f"| {name} | {summary(baseline)} | {summary(loaded)} | {top} | {ratio} "
+        f"| {goal} |"
     )
 
 
@@ -527,9 +574,12 @@ def setup_lines(args, stack, data, command):
         f"{data['connected'].get('sse', 0)} SSE subscribers connected, in two child "
         "processes; one MQTT subscriber over TCP as a tap"
     )
+    phases = data["phases"]
     edits = (
-        f"{len(data['saves'])} score changes saved through the admin web app, "
-        f"one every {args.interval:.2f} s, so each is its own delta"
+        f"score changes saved through the admin web app, one every "
+        f"{args.interval:.2f} s so each is its own delta: "
+        f"{len(phases['baseline'])} before the subscribers attach (the baseline), "
+        f"then {len(phases['loaded'])} with them"
     )
     bridge = (
         f"BRIDGE_MAX_PUBLISH_RATE {stack.bridge_rate:g}/s, so publishes are at least "
@@ -553,36 +603,66 @@ def setup_lines(args, stack, data, command):
     ]
 
 
-def latency_lines(result):
+TABLE_HEADER = [
+    (
+        "| {0} | baseline p50 / p99 (n) | with subscribers p50 / p99 (n) | max "
+        "| p50 ratio | goal |"
+    ),
+    "| --- | --- | --- | --- | --- | --- |",
+]
+
+
+def latency_lines(baseline, loaded):
     goal = f"p50 <= {GOAL_P50_MS}, p99 <= {GOAL_P99_MS}"
-    lines = [
-        "Milliseconds from the start of the admin POST:",
-        "",
-        "| to | samples | p50 | p99 | max | goal |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
-    for transport, values in sorted(result["dom"].items()):
-        lines.append(row(f"DOM updated, {transport.upper()} pages", values, goal))
-    for kind, values in sorted(result["receive"].items()):
-        lines.append(row(f"received, {kind.upper()} subscribers", values))
+    lines = ["Milliseconds from the start of the admin POST:", ""]
+    lines += [TABLE_HEADER[0].format("to"), TABLE_HEADER[1]]
+    for transport in sorted(loaded["dom"]):
+        name = f"DOM updated, {transport.upper()} pages"
+        dom = baseline["dom"].get(transport, [])
+        lines.append(row(name, dom, loaded["dom"][transport], goal))
+    for kind, values in sorted(loaded["receive"].items()):
+        lines.append(row(f"received, {kind.upper()} subscribers", [], values))
     return lines
 
 
-def hop_lines(result):
-    lines = [
-        "Where the time goes (milliseconds per hop):",
-        "",
-        "| hop | samples | p50 | p99 | max | |",
-        "| --- | --- | --- | --- | --- | --- |",
-        row("admin POST, start to response", result["post"]),
-        row("admin POST start to commit (pub/sub delta received)", result["commit"]),
-        row("commit to bridge publish (TCP subscriber receives)", result["bridge"]),
-    ]
-    for transport, hops in sorted(result["hops"].items()):
+def hop_lines(baseline, loaded):
+    lines = ["Where the time goes (milliseconds per hop):", ""]
+    lines += [TABLE_HEADER[0].format("hop"), TABLE_HEADER[1]]
+    for key, name in (
+        ("post", "admin POST, start to response"),
+        ("commit", "admin POST start to commit (pub/sub delta received)"),
+        ("bridge", "commit to bridge publish (TCP subscriber receives)"),
+    ):
+        lines.append(row(name, baseline[key], loaded[key]))
+    for transport, hops in sorted(loaded["hops"].items()):
+        base = baseline["hops"].get(transport, {})
         name = transport.upper()
         source = "TCP subscriber" if transport == "mqtt" else "commit"
-        lines.append(row(f"{source} to {name} page frame", hops["to_page_frame"]))
-        lines.append(row(f"{name} page frame to DOM", hops["frame_to_dom"]))
+        for key, label in (
+            ("to_page_frame", f"{source} to {name} page frame"),
+            ("frame_to_dom", f"{name} page frame to DOM"),
+        ):
+            lines.append(row(label, base.get(key, []), hops[key]))
+    return lines
+
+
+def goal_lines(baseline, loaded):
+    lines = ["Goals (save to DOM, every page):", ""]
+    for transport, values in sorted(loaded["dom"].items()):
+        name = transport.upper()
+        lines.append(f"- {name} pages, with subscribers: {verdict(values)}")
+        base = baseline["dom"].get(transport, [])
+        lines.append(f"- {name} pages, baseline: {verdict(base)}")
+    if "sse" not in loaded["dom"]:
+        lines.append("- SSE pages: the page offers no SSE transport in this build")
+    missing = ", ".join(f"{kind} {count}" for kind, count in loaded["missing"].items())
+    lines += [
+        "",
+        (
+            "Versions a page never showed or a subscriber never received, because the "
+            f"bridge coalesced them or a snapshot skipped them: {missing}."
+        ),
+    ]
     return lines
 
 
@@ -598,64 +678,61 @@ def probe_cpu_line(data):
     )
 
 
-def goal_lines(result):
-    lines = ["Goals (save to DOM, every page):", ""]
-    for transport, values in sorted(result["dom"].items()):
-        lines.append(f"- {transport.upper()} pages: {verdict(values)}")
-    if "sse" not in result["dom"]:
-        lines.append("- SSE pages: the page offers no SSE transport in this build")
-    missing = ", ".join(f"{kind} {count}" for kind, count in result["missing"].items())
-    lines += [
-        "",
-        (
-            "Versions a page never showed or a subscriber never received, because the "
-            f"bridge coalesced them or a snapshot skipped them: {missing}."
-        ),
-    ]
-    return lines
-
-
 NOTES = """![latency distribution](latency.png)
 
 The commit time is when this process receives the delta on `qh:notify`, which
 the store's Lua script publishes in the same step as the write. The bridge hop
 includes reading the change feed, the rate limiter and Mosquitto's delivery to
 one TCP subscriber. The next hop, to the page's WebSocket frame, is Mosquitto's
-delivery over WebSockets; it can be negative, because the broker may write to the
-page before the tap. Page frame to DOM is MicroPython decoding the message,
-applying it to the replica and updating the DOM.
+delivery over WebSockets. Hops that start at a timestamp taken in this process (the
+commit, the TCP subscriber) can be slightly negative: those timestamps are taken by
+threads that share one interpreter lock with Playwright's driver, so they can be a
+few ms late. Page frame to DOM is MicroPython decoding the message, applying it to
+the replica and updating the DOM. A ratio compares the p50 with subscribers attached
+to the baseline p50.
 """
 
 
-def report(args, stack, data, result, command):
+def report(args, stack, data, results, command):
+    baseline, loaded = results["baseline"], results["loaded"]
     sections = [
         ["# Latency benchmark: admin save to DOM"],
         setup_lines(args, stack, data, command),
-        latency_lines(result),
-        hop_lines(result),
-        goal_lines(result),
+        latency_lines(baseline, loaded),
+        hop_lines(baseline, loaded),
+        goal_lines(baseline, loaded),
         [probe_cpu_line(data), "", NOTES],
     ]
     return "\n\n".join("\n".join(lines) for lines in sections)
 
 
-def plot(result, path):
+def plot(results, path):
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
     figure, axis = pyplot.subplots(figsize=(8, 4.5))
-    series = {f"DOM, {t.upper()} pages": v for t, v in result["dom"].items()}
+    loaded = results["loaded"]
+    series = {f"DOM, {t.upper()} pages": v for t, v in loaded["dom"].items()}
     series.update(
-        {f"received, {k.upper()} subscribers": v for k, v in result["receive"].items()}
+        {f"received, {k.upper()} subscribers": v for k, v in loaded["receive"].items()}
+    )
+    series.update(
+        {
+            f"DOM, {t.upper()} pages, baseline": v
+            for t, v in results["baseline"]["dom"].items()
+        }
     )
     for label, values in sorted(series.items()):
         if values:
             ordered = sorted(values)
             shares = [(i + 1) / len(ordered) for i in range(len(ordered))]
-            axis.plot(ordered, shares, label=f"{label} (n={len(values)})")
-    for name, goal, style in (("p50", GOAL_P50_MS, ":"), ("p99", GOAL_P99_MS, "--")):
+            style = "--" if label.endswith("baseline") else "-"
+            axis.plot(
+                ordered, shares, linestyle=style, label=f"{label} (n={len(values)})"
+            )
+    for name, goal, style in (("p50", GOAL_P50_MS, ":"), ("p99", GOAL_P99_MS, "-.")):
         axis.axvline(goal, color="grey", linestyle=style, linewidth=1,
                      label=f"goal {name} {goal} ms")  # fmt: skip
     axis.set_xscale("log")
@@ -663,7 +740,7 @@ def plot(result, path):
     axis.set_ylabel("share of deliveries")
     axis.set_title("Admin save to page and subscriber, local stack on loopback")
     axis.grid(True, which="both", alpha=0.3)
-    axis.legend(loc="lower right", fontsize="small")
+    axis.legend(loc="lower right", fontsize="x-small")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     pyplot.close(figure)
@@ -685,10 +762,10 @@ def main(argv=None):
             data = run(stack, args, workdir)
         finally:
             stack.stop()
-    result = figures(data)
+    results = {phase: figures(data, saves) for phase, saves in data["phases"].items()}
     args.out.mkdir(parents=True, exist_ok=True)
-    plot(result, args.out / "latency.png")
-    text = report(args, stack, data, result, command.strip())
+    plot(results, args.out / "latency.png")
+    text = report(args, stack, data, results, command.strip())
     (args.out / "latency.md").write_text(text)
     print(text)
     return 0
