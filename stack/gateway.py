@@ -8,6 +8,7 @@ which the local stack does not need.
 
 import argparse
 import base64
+import hashlib
 import json
 import logging
 import mimetypes
@@ -193,6 +194,8 @@ class StaticSite:
         headers = {"Cache-Control": cache_control(path.name), "Vary": "Accept-Encoding"}
         if encoding:
             headers["Content-Encoding"] = encoding
+        if headers["Cache-Control"] == REVALIDATE:
+            return self._whole_file(request, served, headers, media_type(path))
         response = FileResponse(
             served,
             headers=headers,
@@ -204,6 +207,23 @@ class StaticSite:
                 status_code=304, headers={**headers, "ETag": response.headers["etag"]}
             )
         return response
+
+    @staticmethod
+    def _whole_file(request: Request, served: Path, headers: dict, media: str) -> Response:
+        """Serve a file that may be replaced at any moment (the prerendered page).
+
+        Reading it in one go, with the ETag taken from those bytes, keeps the length,
+        the body and the ETag of one response from different versions of the file.
+        """
+        try:
+            content = served.read_bytes()
+        except FileNotFoundError:
+            return PlainTextResponse("Not Found", 404)
+        etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+        headers = {**headers, "ETag": etag}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(content, headers=headers, media_type=media)
 
     @staticmethod
     def _pick_encoding(path: Path, accept_encoding: str) -> tuple[str | None, Path]:

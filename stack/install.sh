@@ -42,7 +42,7 @@ stamp=.venv/.installed
 if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
     echo "install: pip packages"
     .venv/bin/pip install -q --upgrade pip
-    .venv/bin/pip install -q -e '.[admin,bridge,lambda,relay,site,dev]'
+    .venv/bin/pip install -q -e '.[admin,bridge,lambda,relay,prerender,site,dev]'
     touch "$stamp"
 fi
 

@@ -1,5 +1,6 @@
 """Helpers for driving the viewer page in Chromium and reading what it shows."""
 
+import asyncio
 import importlib.util
 import json
 import time
@@ -78,6 +79,18 @@ READ_REGIONS = """() => [...document.querySelectorAll("#regions > section")].map
 READ_ELEMENTS = """() => [...document.querySelectorAll("header *, #tabs *, #regions *")].map(
   (node) => ({tag: node.tagName.toLowerCase(),
               attributes: [...node.attributes].map((a) => [a.name, a.value])}))"""
+
+
+def run_coroutine(coroutine):
+    """Run `coroutine` to completion on a new event loop in its own thread.
+
+    Playwright's sync API keeps an event loop running in the main thread once a browser
+    fixture has started, and asyncio.run refuses to start inside a running loop.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
 
 
 def load_module(path, name):

@@ -1,9 +1,9 @@
 """site/bootstrap.py: reading the bootstrap document and describing failures."""
 
-import asyncio
 import json
 
 import pytest
+from page_support import run_coroutine
 
 from model import edits
 
@@ -127,7 +127,7 @@ def fetch_document(bootstrap, response):
     client = bootstrap.BootstrapClient(
         "/api/bootstrap", fetch_returning(response), NetworkError
     )
-    return asyncio.run(client.fetch_document())
+    return run_coroutine(client.fetch_document())
 
 
 def test_client_returns_parsed_document(bootstrap):

@@ -1,15 +1,10 @@
-"""site/overlay.py, site/tabs.py and site/announce.py: the parts without a browser.
-
-NOTE: the file name sorts before every browser test on purpose. With CPython 3.11.7,
-asyncio.run and ast.parse failed in tests that ran after Playwright's sync API had
-started in the same process.
-"""
+"""site/overlay.py, site/tabs.py and site/announce.py: the parts without a browser."""
 
 import asyncio
 import sys
 
 import pytest
-from page_support import ROOT, load_module
+from page_support import ROOT, load_module, run_coroutine
 
 SITE = ROOT / "site"
 
@@ -148,7 +143,7 @@ def test_announcer_rate_limits_and_merges(announce):
         await asyncio.sleep(0.3)
         return first, held, element.textContent
 
-    first, held, later = asyncio.run(scenario())
+    first, held, later = run_coroutine(scenario())
 
     assert first == "EU: A 1 – 0"
     assert held == "EU: A 1 – 0"
