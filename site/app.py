@@ -239,8 +239,7 @@ class App:
                 return  # the server stopped offering MQTT
         trial = self._open_link(candidate, document)
         self.trial = trial
-        while not trial.live and not trial.closed.is_set():
-            await asyncio.sleep(TRIAL_POLL_SECONDS)
+        await self._settle(trial)
         self.trial = None
         if not trial.live or self.link is not fallback or fallback.closed.is_set():
             self.console.warn(TRIAL_FAILED_REASON + ": " + (trial.reason or "closed"))
@@ -249,6 +248,11 @@ class App:
         self.link = trial
         fallback.close(SWITCHED_REASON)
         self._on_live(trial, candidate)
+
+    async def _settle(self, trial):
+        """Wait until `trial` is live or closed; both links time out a slow connect."""
+        while not trial.live and not trial.closed.is_set():
+            await asyncio.sleep(TRIAL_POLL_SECONDS)
 
     def _on_text(self, source, text):
         """Apply one message from an MQTT topic or a relay event.

@@ -15,7 +15,13 @@ CONNECTING = 0
 OPEN = 1
 CLOSED = 2
 
+# How long a connect may take, as the MQTT shim's connectTimeout: a relay or proxy
+# that accepts the connection and never answers keeps an EventSource connecting
+# without an error event.
+CONNECT_TIMEOUT_SECONDS = 10
+
 CONNECTION_LOST = "the connection to the live feed was lost"
+CONNECT_TIMED_OUT = "connecting to the live feed timed out"
 CONNECT_FAILED = "could not connect to the live feed"
 REJECTED = "the live feed rejected the connection, maybe because it is busy"
 RELAY_RESTARTING = "the live feed server is restarting"
@@ -41,8 +47,18 @@ class EventStream:
 
     kind = "sse"
 
-    def __init__(self, event_source, url, on_live, on_text, on_retrying):
+    def __init__(
+        self,
+        event_source,
+        url,
+        on_live,
+        on_text,
+        on_retrying,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    ):
         self._event_source = event_source
+        self._connect_timeout = connect_timeout
+        self._attempt = 0
         self.url = url
         self._on_live = on_live
         self._on_text = on_text
@@ -63,6 +79,7 @@ class EventStream:
         source.addEventListener("shutdown", lambda event: self._handle_shutdown(source))
         for name in MESSAGE_EVENTS:
             source.addEventListener(name, self._message_listener(source, name))
+        self._watch()
 
     def close(self, reason):
         """End the connection on purpose; `reason` is what the status bar shows."""
@@ -85,9 +102,20 @@ class EventStream:
 
         return listener
 
+    def _watch(self):
+        """Close the stream unless the current connect succeeds within the timeout."""
+        self._attempt += 1
+        asyncio.create_task(self._expire(self._attempt))
+
+    async def _expire(self, attempt):
+        await asyncio.sleep(self._connect_timeout)
+        if attempt == self._attempt and not self.live and not self.closed.is_set():
+            self.close(CONNECTION_LOST if self.connected else CONNECT_TIMED_OUT)
+
     def _handle_open(self, source):
         if source is not self._source:
             return
+        self._attempt += 1  # the connect succeeded: no timeout applies
         self.connected = True
         self.live = True
         self._on_live()
@@ -109,6 +137,7 @@ class EventStream:
         elif self.live:
             self.live = False
             self._on_retrying(RELAY_RESTARTING if self.restarting else CONNECTION_LOST)
+            self._watch()  # the browser's own reconnect
         elif self.restarting:
             self.close(RELAY_RESTARTING)
         else:

@@ -1,5 +1,7 @@
 """site/sse.py: one EventSource connection, driven through a fake EventSource."""
 
+import asyncio
+import functools
 from types import SimpleNamespace
 
 import pytest
@@ -41,8 +43,21 @@ class FakeEventSourceClass:
         return source
 
 
+def in_event_loop(test):
+    """Run a test body inside a running event loop: streams start timeout tasks."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        async def body():
+            test(*args, **kwargs)
+
+        asyncio.run(body())
+
+    return wrapper
+
+
 class Recorder:
-    def __init__(self, sse, url="http://127.0.0.1:8002/events"):
+    def __init__(self, sse, url="http://127.0.0.1:8002/events", timeout=10):
         self.calls = []
         self.sources = FakeEventSourceClass()
         self.stream = sse.EventStream(
@@ -51,6 +66,7 @@ class Recorder:
             lambda: self.calls.append(("live",)),
             lambda name, text: self.calls.append(("text", name, text)),
             lambda reason: self.calls.append(("retrying", reason)),
+            connect_timeout=timeout,
         )
 
     @property
@@ -75,6 +91,7 @@ def test_resume_url(sse, url, version, expected):
     assert sse.resume_url(url, version) == expected
 
 
+@in_event_loop
 def test_open_goes_live_and_forwards_messages(sse):
     recorder = Recorder(sse)
     recorder.stream.open(7)
@@ -93,6 +110,7 @@ def test_open_goes_live_and_forwards_messages(sse):
     ]
 
 
+@in_event_loop
 def test_error_status_closes_stream(sse):
     recorder = Recorder(sse)
     recorder.stream.open()
@@ -104,6 +122,7 @@ def test_error_status_closes_stream(sse):
     assert recorder.calls == []
 
 
+@in_event_loop
 def test_failed_first_connect_closes_stream(sse):
     recorder = Recorder(sse)
     recorder.stream.open()
@@ -115,6 +134,7 @@ def test_failed_first_connect_closes_stream(sse):
     assert recorder.source.readyState == 2
 
 
+@in_event_loop
 def test_lost_connection_lets_browser_retry_once(sse):
     recorder = Recorder(sse)
     recorder.stream.open()
@@ -134,6 +154,7 @@ def test_lost_connection_lets_browser_retry_once(sse):
     assert recorder.stream.reason == sse.CONNECTION_LOST
 
 
+@in_event_loop
 def test_shutdown_shows_restart_until_reconnect_fails(sse):
     recorder = Recorder(sse)
     recorder.stream.open()
@@ -154,6 +175,7 @@ def test_shutdown_shows_restart_until_reconnect_fails(sse):
     assert recorder.stream.restarting is True
 
 
+@in_event_loop
 def test_resync_replaces_event_source(sse):
     recorder = Recorder(sse)
     recorder.stream.open(3)
@@ -174,6 +196,7 @@ def test_resync_replaces_event_source(sse):
     assert recorder.calls[-1] == ("text", "relay delta event", "next")
 
 
+@in_event_loop
 def test_close_ignores_later_events(sse):
     recorder = Recorder(sse)
     recorder.stream.open()
@@ -188,3 +211,50 @@ def test_close_ignores_later_events(sse):
     assert source.readyState == 2
     assert recorder.calls == [("live",)]
     assert len(recorder.sources.created) == 1
+
+
+def test_silent_relay_times_out(sse):
+    async def scenario():
+        recorder = Recorder(sse, timeout=0.05)
+        recorder.stream.open()
+        await asyncio.sleep(0.1)
+        return recorder
+
+    recorder = asyncio.run(scenario())
+
+    assert recorder.stream.closed.is_set()
+    assert recorder.stream.reason == sse.CONNECT_TIMED_OUT
+    assert recorder.source.readyState == 2
+
+
+def test_open_stops_the_timeout(sse):
+    async def scenario():
+        recorder = Recorder(sse, timeout=0.05)
+        recorder.stream.open()
+        recorder.source.fire("open", ready_state=1)
+        await asyncio.sleep(0.1)
+        return recorder
+
+    recorder = asyncio.run(scenario())
+
+    assert not recorder.stream.closed.is_set()
+    assert recorder.stream.live is True
+
+
+def test_browser_reconnect_times_out(sse):
+    async def scenario():
+        recorder = Recorder(sse, timeout=0.05)
+        recorder.stream.open()
+        recorder.source.fire("open", ready_state=1)
+        await asyncio.sleep(0.03)
+        recorder.source.fire("error", ready_state=0)
+        await asyncio.sleep(0.03)
+        still_open = not recorder.stream.closed.is_set()
+        await asyncio.sleep(0.05)
+        return recorder, still_open
+
+    recorder, still_open = asyncio.run(scenario())
+
+    assert still_open
+    assert recorder.stream.closed.is_set()
+    assert recorder.stream.reason == sse.CONNECTION_LOST

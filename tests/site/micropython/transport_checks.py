@@ -57,6 +57,7 @@ stream = sse.EventStream(
     lambda: calls.append("live"),
     lambda source, text: calls.append(source + ": " + text),
     lambda reason: calls.append("retrying: " + reason),
+    connect_timeout=0.01,  # so that Node exits soon after the script
 )
 stream.open(7)
 first = sources.created[-1]
