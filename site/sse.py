@@ -16,7 +16,7 @@ OPEN = 1
 CLOSED = 2
 
 # How long a connect may take, as the MQTT shim's connectTimeout: a relay or proxy
-# that accepts the connection and never answers keeps an EventSource connecting
+# that accepts the connection and never responds keeps an EventSource connecting
 # without an error event.
 CONNECT_TIMEOUT_SECONDS = 10
 
