@@ -105,6 +105,17 @@ def table_rows(text):
         table = []
 
 
+# Column headers that hold the measured value, in order of preference; else column 2.
+RESULT_COLUMNS = ("result", "with subscribers p50 / p99 (n)", "p50")
+
+
+def result_column(header):
+    for name in RESULT_COLUMNS:
+        if name in header:
+            return header.index(name)
+    return 1
+
+
 def table_figures(name, text):
     """Return the figures of tables that have a goal column."""
     figures = []
@@ -112,9 +123,7 @@ def table_figures(name, text):
         if "goal" not in header:
             continue
         goal_index = header.index("goal")
-        result_index = next(
-            (i for i, cell in enumerate(header) if cell in ("result", "p50")), 1
-        )
+        result_index = result_column(header)
         for cells in rows:
             if len(cells) <= goal_index or not cells[goal_index]:
                 continue
