@@ -141,11 +141,11 @@ def goal_sentences(text):
     sentences = []
     for line in text.splitlines():
         sentence = line.strip().removeprefix("- ")
-        # A bare "Goals:" introduces a list whose items are matched on their own.
+        # A line ending in a colon introduces a list whose items are matched alone.
         if (
             GOAL_SENTENCE.match(line)
             and not line.startswith("|")
-            and sentence != "Goals:"
+            and not sentence.endswith(":")
         ):
             sentences.append(sentence)
     return sentences
