@@ -1,13 +1,14 @@
 """Benchmark admin save -> DOM updated, with pages and a thousand subscribers attached.
 
     python -m bench latency
-    python -m bench.latency [--edits 200] [--interval 0.5] [--pages 5] [--probes 1000]
+    python -m bench.latency [--baseline-edits 50] [--edits 200] [--interval 1.0]
+                            [--pages 5] [--probes 1000] [--mqtt-transport tcp]
 
-Starts the whole local stack on free ports, opens viewer pages in Debian's Chromium
-and attaches lightweight subscribers (stack/probes.py), half on MQTT over WebSockets
-with a presigned URL from /api/bootstrap and half on the SSE relay, in two child
-processes. Then a moderator saves score changes through the admin web app, one at a
-time, and every hop is timed on one wall clock (all on this machine):
+Starts the whole local stack on free ports and opens viewer pages in Debian's
+Chromium, alternately on MQTT and on SSE. A moderator saves score changes through the
+admin web app, one at a time: first the baseline, then again with lightweight
+subscribers (stack/probes.py) attached, half on MQTT and half on the SSE relay, in two
+child processes. Every hop is timed on one wall clock (all on this machine):
 
 - admin POST start and end, in this process;
 - commit: the delta arriving on Redis pub/sub (`qh:notify`), in this process;
