@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
@@ -43,6 +44,16 @@ class FakeEventSourceClass:
         return source
 
 
+def run(coroutine):
+    """Run `coroutine` in a new event loop on its own thread.
+
+    Playwright's sync API keeps an event loop running in the main thread once a
+    browser test has started, and asyncio.run() rejects a second one there.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def in_event_loop(test):
     """Run a test body inside a running event loop: streams start timeout tasks."""
 
@@ -51,7 +62,7 @@ def in_event_loop(test):
         async def body():
             test(*args, **kwargs)
 
-        asyncio.run(body())
+        run(body())
 
     return wrapper
 
@@ -220,7 +231,7 @@ def test_silent_relay_times_out(sse):
         await asyncio.sleep(0.1)
         return recorder
 
-    recorder = asyncio.run(scenario())
+    recorder = run(scenario())
 
     assert recorder.stream.closed.is_set()
     assert recorder.stream.reason == sse.CONNECT_TIMED_OUT
@@ -235,7 +246,7 @@ def test_open_stops_the_timeout(sse):
         await asyncio.sleep(0.1)
         return recorder
 
-    recorder = asyncio.run(scenario())
+    recorder = run(scenario())
 
     assert not recorder.stream.closed.is_set()
     assert recorder.stream.live is True
@@ -253,7 +264,7 @@ def test_browser_reconnect_times_out(sse):
         await asyncio.sleep(0.05)
         return recorder, still_open
 
-    recorder, still_open = asyncio.run(scenario())
+    recorder, still_open = run(scenario())
 
     assert still_open
     assert recorder.stream.closed.is_set()
