@@ -4,6 +4,7 @@
     python -m bench bridge relay # some
 
 Each benchmark runs in its own process, so one that crashes does not stop the others.
+At the end, bench.report collects bench/results/*.md into docs/benchmarks.md.
 """
 
 import subprocess
@@ -24,9 +25,10 @@ def main(argv=None) -> int:
             failed.append(name)
         print(f"== bench {name}: exit {result.returncode}, "
               f"{time.monotonic() - started:.0f} s", flush=True)
+    report = subprocess.run([sys.executable, "-m", "bench.report"], check=False)
     if failed:
         print("failed benchmarks: " + ", ".join(failed))
-    return 1 if failed else 0
+    return 1 if failed or report.returncode else 0
 
 
 if __name__ == "__main__":
