@@ -36,20 +36,10 @@ from pathlib import Path
 import httpx
 import redis
 
+from stack.browser import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # No Google update traffic: every lookup stays on loopback.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
 GOAL_P50_MS = 30
 GOAL_P99_MS = 100
 ADMIN_USER = ("bench-moderator", "bench password long enough")

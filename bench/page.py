@@ -28,6 +28,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from model import edits
+from stack.browser import CHROMIUM, CHROMIUM_ARGS
 from stack.local import DEMO_SNAPSHOT, LocalStack, Ports
 from store import Store
 
@@ -35,23 +36,11 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BASELINE = ROOT / "bench" / "baseline"
 MQTT_ESM = ROOT / "node_modules" / "mqtt" / "dist" / "mqtt.esm.js"
-CHROMIUM = "/usr/bin/chromium"
 WAIT_MS = 30_000
 PAGES = ("python", "js")
 GOAL_TRANSFER_BEFORE_PAINT_KB = 400
 GOAL_LIVE_RATIO = 1.5
 
-# Same flags as the tests: no Google update traffic, every lookup on loopback.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
 
 # Runs before any page script, in both pages. "Visible" is the first animation frame
 # in which a card of a shown region exists (the frame that paints it); "live" is

@@ -1,25 +1,12 @@
 """Fixtures that start real local servers on free ports and stop them afterwards."""
 
-import os
 import shutil
 
 import pytest
 import redis
 
+from stack.browser import CHROMIUM, CHROMIUM_ARGS
 from stack.services import MosquittoBroker, MotoServer, RedisServer
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Headless Chromium looks up Google's update hosts; keep every lookup on loopback.
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-]
 
 
 @pytest.fixture(scope="session")
