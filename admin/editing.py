@@ -7,6 +7,7 @@ apply on top of whatever is current), commits atomically and writes the audit en
 
 from model import edits
 from model.errors import ValidationError
+from model.text import strip_controls
 from model.validate import region_sort_key
 
 
@@ -22,7 +23,7 @@ def add_stream(store, user, region_id, fields, base_version=None):
         user,
         lambda state: edits.add_stream(state, region_id, fields),
         "add-stream",
-        f"added stream {fields.get('name', '')!r} to {region_id}",
+        f"added stream {strip_controls(str(fields.get('name', ''))).strip()!r} to {region_id}",
         base_version,
     )
 

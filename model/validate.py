@@ -122,7 +122,7 @@ def validate_region(raw, field="region", with_streams=True):
     }
     if with_streams:
         region["streams"] = validate_streams(
-            raw.get("streams", []), field + "[" + region_id + "].streams"
+            raw.get("streams", []), "regions[" + region_id + "].streams"
         )
     return region
 

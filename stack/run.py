@@ -24,7 +24,7 @@ def print_urls(stack: LocalStack, admin_password: str | None) -> None:
     if admin_password:
         login = f"log in as admin / {admin_password} (created now; shown once)"
     else:
-        login = "add a login: .venv/bin/qualifiers user add NAME --role admin"
+        login = "log in with an existing account (new password: qualifiers user set-password NAME)"
     print(f"""
 Qualifier Hub is running on loopback:
   viewer page   {stack.site_url}
@@ -33,7 +33,7 @@ Qualifier Hub is running on loopback:
   Redis         {stack.redis_url}
   MQTT          tcp://127.0.0.1:{stack.ports.mqtt}  ws://127.0.0.1:{stack.ports.mqtt_ws}/mqtt
 Animate a qualifier day:
-  REDIS_URL={stack.redis_url} .venv/bin/qualifiers replay stack/demo/qualifier-day.edits.jsonl --speed 60
+  .venv/bin/qualifiers replay stack/demo/qualifier-day.edits.jsonl --speed 60
 Logs are in {stack.workdir / 'logs'}. Press Ctrl-C to stop.
 """, flush=True)
 

@@ -407,7 +407,7 @@ def test_invalid_state_names_the_field(build_module, tmp_path, capsys):
 
     error = capsys.readouterr().err
     assert code == 1
-    assert "regions[0][eu].streams[a].url" in error
+    assert "regions[eu].streams[a].url" in error
     assert "'javascript:x'" in error
 
 
