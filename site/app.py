@@ -1,8 +1,10 @@
 """The viewer app: bootstrap, render, connect, follow updates, reconnect.
 
 Each MQTT connection attempt starts with a fresh bootstrap call, because a presigned
-WebSocket URL is good for one connection shortly after signing. Every message goes
-through model.replica. After a gap the app subscribes to the retained snapshot
+WebSocket URL is good for one connection shortly after signing. The first attempt
+takes over the connection that site/preload.js opened with the preloaded response.
+Every message goes through model.replica. An MQTT link is subscribed to the retained
+snapshot only until the state is current. After a gap the app subscribes to it
 again (MQTT) or resumes the relay's stream after its version (SSE), and calls the
 bootstrap endpoint if that does not close the gap within `resync_wait_seconds`.
 
@@ -37,6 +39,8 @@ SWITCHED_REASON = "switched to the preferred live feed"
 TRIAL_FAILED_REASON = "the preferred live feed is still unavailable"
 # How often a trial of the preferred transport is checked for being live or closed.
 TRIAL_POLL_SECONDS = 0.25
+# Maximum number of deltas kept during a gap; a longer gap needs a newer snapshot.
+DELTAS_AHEAD_MAX = 50
 
 
 class App:
@@ -68,6 +72,8 @@ class App:
         self.visibility = None
         self.link = None
         self.gap_target = -1
+        # Deltas that arrived ahead of the state during a gap (see _keep_ahead).
+        self.deltas_ahead = []
         self.resync_task = None
 
     async def run(self, visibility):
@@ -155,6 +161,7 @@ class App:
         # local version (the store's history may have restarted).
         self.replica = Replica()
         self.gap_target = -1
+        self.deltas_ahead = []
         self._on_message(message)
 
     async def _connect(self, candidate, document):
@@ -190,6 +197,7 @@ class App:
             )
             link.open(document["url"], document["client_id"])
         else:
+            self.shim.discard()  # an early MQTT connection from preload.js, if any
             link = EventStream(
                 self.event_source,
                 candidate["url"],
@@ -276,11 +284,44 @@ class App:
     def _on_message(self, message):
         result = self.replica.on_message(message)
         if result == SNAPSHOT or result == APPLIED:
+            self._apply_ahead()
             self.view.show(self.replica.state)
+            if self.replica.version >= self.gap_target:
+                self._caught_up()
         elif result == GAP:
+            self._keep_ahead(message)
             self.gap_target = max(self.gap_target, message["to"])
             if self.resync_task is None:
                 self.resync_task = asyncio.create_task(self._resync())
+
+    def _keep_ahead(self, message):
+        """Keep a delta that arrived ahead of the state, to apply after the snapshot.
+
+        The retained snapshot may be older than the delta that revealed the gap,
+        because the bridge refreshes it only once the feed is quiet.
+        """
+        if message["type"] == "delta":
+            self.deltas_ahead.append(message)
+            if len(self.deltas_ahead) > DELTAS_AHEAD_MAX:
+                self.deltas_ahead.pop(0)
+
+    def _apply_ahead(self):
+        ahead = sorted(self.deltas_ahead, key=lambda delta: delta["from"])
+        self.deltas_ahead = []
+        for delta in ahead:
+            if self.replica.on_delta(delta) == GAP:
+                self.deltas_ahead.append(delta)
+
+    def _caught_up(self):
+        """Tell the links that the state is current, so MQTT leaves the snapshot topic.
+
+        NOTE: a snapshot the bridge publishes in place of a delta (while changes keep
+        coming, or on a resync) does not reach a page off the snapshot topic. The page
+        notices at the next delta, as a gap; until then it shows the older version.
+        """
+        for link in (self.link, self.trial):
+            if link is not None:
+                link.caught_up()
 
     async def _resync(self):
         """Recover from a gap: the link's own resync first, then the bootstrap state.

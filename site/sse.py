@@ -95,6 +95,10 @@ class EventStream:
         self.live = False
         self.open(version)
 
+    def caught_up(self):
+        """Nothing to do: a relay sends only what the page lacks (transport.Link leaves
+        its snapshot topic here)."""
+
     def _message_listener(self, source, name):
         def listener(event):
             if source is self._source and not self.closed.is_set():

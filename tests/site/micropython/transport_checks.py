@@ -1,9 +1,10 @@
-"""The transport modules (fallback order, EventSource stream, status text) give the
-same results under MicroPython as the CPython tests expect."""
+"""The transport modules (fallback order, EventSource stream, MQTT link, status text)
+give the same results under MicroPython as the CPython tests expect."""
 
 import fallback
 import sse
 import status
+import transport
 
 assert fallback.parse_order(" SSE , mqtt ") == ["sse", "mqtt"]
 assert fallback.parse_order("sse,sse") is None
@@ -78,5 +79,90 @@ assert calls == [
 ], calls
 assert stream.closed.is_set()
 assert stream.reason == sse.REJECTED
+
+
+
+class FakeShim:
+    """Records the calls transport.Link makes on site/mqtt_shim.js."""
+
+    def __init__(self, early_client):
+        self.early_client = early_client
+        self.calls = []
+        self.handlers = None
+
+    def adopt(self, url, on_connect, on_subscribed, on_message, on_close):
+        self.calls.append(("adopt", url))
+        if self.early_client is not None:
+            self.handlers = (on_connect, on_subscribed, on_message, on_close)
+        return self.early_client
+
+    def connect(self, url, client_id, on_connect, on_message, on_close):
+        self.calls.append(("connect", url, client_id))
+        self.handlers = (on_connect, on_message, on_close)
+        return "client"
+
+    def subscribe(self, client, topics, done):
+        self.calls.append(("subscribe", client, topics))
+        done("")
+
+    def unsubscribe(self, client, topics, done):
+        self.calls.append(("unsubscribe", client, topics))
+        done("")
+
+    def end(self, client):
+        self.calls.append(("end", client))
+
+
+TOPICS = {"snapshot": "q/snapshot", "updates": "q/updates"}
+events = []
+
+
+def new_link(shim):
+    return transport.Link(
+        shim,
+        lambda value: value,
+        TOPICS,
+        lambda: events.append("live"),
+        lambda topic, text: events.append(topic + ": " + text),
+    )
+
+
+# The early connection from preload.js: already subscribed to both topics.
+shim = FakeShim("early")
+link = new_link(shim)
+link.open("wss://b/mqtt?signed=1", "viewer-1")
+connected, subscribed, message, closed = shim.handlers
+connected()
+subscribed("")
+message("q/snapshot", "s1")
+link.caught_up()
+link.caught_up()
+link.resync(5)
+message("q/snapshot", "s2")
+link.caught_up()
+assert events == ["live", "q/snapshot: s1", "q/snapshot: s2"], events
+assert shim.calls == [
+    ("adopt", "wss://b/mqtt?signed=1"),
+    ("unsubscribe", "early", ["q/snapshot"]),
+    ("subscribe", "early", ["q/snapshot"]),
+    ("unsubscribe", "early", ["q/snapshot"]),
+], shim.calls
+
+# No early connection: the link connects and subscribes to both topics itself.
+events.clear()
+shim = FakeShim(None)
+link = new_link(shim)
+link.open("wss://b/mqtt?signed=2", "viewer-2")
+connected, message, closed = shim.handlers
+connected()
+closed("")
+link.caught_up()
+assert events == ["live"], events
+assert shim.calls == [
+    ("adopt", "wss://b/mqtt?signed=2"),
+    ("connect", "wss://b/mqtt?signed=2", "viewer-2"),
+    ("subscribe", "client", ["q/snapshot", "q/updates"]),
+], shim.calls
+assert link.reason == transport.CONNECTION_LOST
 
 print("all transport checks passed")
