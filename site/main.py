@@ -33,14 +33,26 @@ def apply_transport_param(options):
     options["transports"] = order
 
 
-def start():
+async def start():
+    """Set the page up and run the app.
+
+    The early MQTT connection from preload.js runs its handshake in JavaScript while
+    this runs, but only between Python's steps, so start() yields after each of the
+    longer ones.
+    """
     options = json.loads(document.getElementById(OPTIONS_ELEMENT_ID).textContent)
     apply_transport_param(options)
     view = setup_view(document, to_js)
+    await asyncio.sleep(0)
     bootstrap_fetch = preloaded_fetch(fetch, document.defaultView)
     app = App(
         options,
-        BootstrapClient(options["bootstrap_url"], bootstrap_fetch, jsffi.JsException),
+        BootstrapClient(
+            options["bootstrap_url"],
+            bootstrap_fetch,
+            jsffi.JsException,
+            lambda: view.state,
+        ),
         view,
         StatusBar(document.getElementById("status")),
         mqtt_shim,
@@ -49,7 +61,7 @@ def start():
         js.EventSource,
     )
     visibility = Visibility(document, options["hidden_disconnect_seconds"], app.pause)
-    asyncio.create_task(app.run(visibility))
+    await app.run(visibility)
 
 
-start()
+asyncio.create_task(start())

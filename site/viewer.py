@@ -30,7 +30,7 @@ def setup_view(document, to_js):
     TabKeys(view.tabs, lambda region_id: _link(window, view, region_id))
     window.addEventListener("hashchange", lambda event: view.follow_link())
 
-    state = saved.load()
+    state = saved.load(view.state["version"] if view.state is not None else None)
     if state is None or not view.show_saved(state):
         view.select()
     if view.state is not None:

@@ -159,3 +159,49 @@ def test_client_reports_unreadable_body(bootstrap):
         fetch_document(bootstrap, FakeResponse(200, "<html>gateway error</html>"))
 
     assert caught.value.reason == bootstrap.BAD_RESPONSE_REASON
+
+
+def unchecked_state():
+    """A state the model rejects, to tell whether a state was checked."""
+    state = dict(edits.empty_state("Hub"), version=12)
+    state["regions"] = [{"id": "Not A Slug", "title": "x", "streams": []}]
+    return state
+
+
+def test_state_equal_to_known_is_not_checked(bootstrap):
+    known = unchecked_state()
+
+    parsed = bootstrap.parse_document(document(state=known), known_state=known)
+
+    assert parsed["message"]["state"] == known
+    assert parsed["message"]["version"] == 12
+
+
+def test_state_unlike_known_is_checked(bootstrap):
+    known = dict(edits.empty_state("Hub"), version=12)
+
+    with pytest.raises(bootstrap.BootstrapError, match="Not A Slug"):
+        bootstrap.parse_document(document(state=unchecked_state()), known_state=known)
+
+
+def test_known_state_needs_valid_version(bootstrap):
+    known = dict(edits.empty_state("Hub"), version="12")
+    body = document(state=known)
+    body["state"] = known
+
+    with pytest.raises(bootstrap.BootstrapError, match="invalid version '12'"):
+        bootstrap.parse_document(body, known_state=known)
+
+
+def test_client_compares_with_known_state(bootstrap):
+    known = unchecked_state()
+    client = bootstrap.BootstrapClient(
+        "/api/bootstrap",
+        fetch_returning(FakeResponse(200, json.dumps(document(state=known)))),
+        NetworkError,
+        lambda: known,
+    )
+
+    parsed = run_coroutine(client.fetch_document())
+
+    assert parsed["message"]["state"] == known
