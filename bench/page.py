@@ -143,8 +143,9 @@ def page_loads(browser, urls: dict, count: int) -> dict:
     return results
 
 
-def edit_latencies(browser, urls: dict, store: Store, count: int) -> dict:
-    """Commit `count` score changes; return {page: [ms from commit to DOM]}."""
+def edit_latencies(browser, urls: dict, store: Store, count: int) -> tuple[dict, dict]:
+    """Commit `count` score changes; return {page: [ms from commit to DOM]} and the
+    MQTT messages the Python page received per topic (site/mqtt_shim.js counts)."""
     context = browser.new_context()
     context.add_init_script(PROBE)
     pages = {}
@@ -171,8 +172,9 @@ def edit_latencies(browser, urls: dict, store: Store, count: int) -> dict:
             latencies[name].append(shown - started)
         # Space the edits out so each one is its own delta, as on a qualifier day.
         pages["python"].wait_for_timeout(150)
+    received = pages["python"].evaluate("window.qhMessagesReceived")
     context.close()
-    return latencies
+    return latencies, received
 
 
 def median(loads: list[dict], key: str) -> float:
@@ -216,7 +218,25 @@ def ratio_rows(loads: dict, latencies: dict) -> list[str]:
     return rows
 
 
-def report(loads: dict, latencies: dict, count: int, command: str) -> str:
+def received_lines(received: dict, edit_count: int) -> list[str]:
+    """Describe what the Python page received over MQTT from open to the last edit."""
+    rows = [f"| {topic} | {number} |" for topic, number in sorted(received.items())]
+    return [
+        (
+            f"MQTT messages the Python page received from connect to the last of the "
+            f"{edit_count} edits. AWS IoT meters each one per subscriber in 5 KB "
+            "units. The page is on the snapshot topic only while it needs a snapshot."
+        ),
+        "",
+        "| topic | messages |",
+        "| --- | --- |",
+        *rows,
+    ]
+
+
+def report(
+    loads: dict, latencies: dict, received: dict, count: int, command: str
+) -> str:
     before_paint = median(loads["python"]["cold"], "bytes_before_paint") / 1e3
     lines = [
         "# Viewer page benchmark: Python page against a plain-JavaScript page",
@@ -247,6 +267,7 @@ def report(loads: dict, latencies: dict, count: int, command: str) -> str:
             f"| {name} | {percentile(latencies[name], 0.5):.0f} ms "
             f"| {percentile(latencies[name], 0.99):.0f} ms |"
         )
+    lines += ["", *received_lines(received, len(latencies["python"]))]
     lines += [
         "",
         "Python / JS:",
@@ -305,7 +326,7 @@ def plot(loads: dict, path: Path) -> None:
     pyplot.close(figure)
 
 
-def run(count: int, edit_count: int) -> tuple[dict, dict]:
+def run(count: int, edit_count: int) -> tuple[dict, dict, dict]:
     with tempfile.TemporaryDirectory() as workdir:
         stack = LocalStack(Path(workdir), ports=Ports.free())
         try:
@@ -321,12 +342,12 @@ def run(count: int, edit_count: int) -> tuple[dict, dict]:
                     executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
                 )
                 loads = page_loads(browser, urls, count)
-                latencies = edit_latencies(browser, urls, store, edit_count)
+                latencies, received = edit_latencies(browser, urls, store, edit_count)
                 browser.close()
             store.client.close()
         finally:
             stack.stop()
-    return loads, latencies
+    return loads, latencies, received
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -340,8 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         f"--{name} {value}"
         for name, value in (("loads", args.loads), ("edits", args.edits))
     )
-    loads, latencies = run(args.loads, args.edits)
-    text = report(loads, latencies, args.loads, command)
+    loads, latencies, received = run(args.loads, args.edits)
+    text = report(loads, latencies, received, args.loads, command)
     print(text)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "page.md").write_text(text)
