@@ -66,6 +66,7 @@ def test_tabs_follow_clicks_and_reload(open_page, publish, regions_state):
     assert not probe.page.is_visible("#region-bravo")
 
     probe.page.reload()
+    probe.wait_status("live")
     probe.wait_version(stored["version"])
     assert _selected(probe) == "charlie"
 
@@ -73,6 +74,9 @@ def test_tabs_follow_clicks_and_reload(open_page, publish, regions_state):
 def test_deep_link_shows_empty_region_text(open_page, publish, regions_state):
     stored = publish(regions_state)
     probe = open_page("#alpha")
+    # The prerendered page may already show this version, with the first region
+    # with streams selected: only Python applies the fragment.
+    probe.wait_status("live")
     probe.wait_version(stored["version"])
 
     assert _selected(probe) == "alpha"
