@@ -36,9 +36,9 @@ def apply_transport_param(options):
 async def start():
     """Set the page up and run the app.
 
-    The early MQTT connection from preload.js runs its handshake in JavaScript while
-    this runs, but only between Python's steps, so start() yields after each of the
-    longer ones.
+    The early MQTT connection from preload.js runs its handshake in JavaScript, which
+    gets the browser's main thread only between Python's steps. So start() runs as a
+    task after the imports, and yields again once the view is set up.
     """
     options = json.loads(document.getElementById(OPTIONS_ELEMENT_ID).textContent)
     apply_transport_param(options)

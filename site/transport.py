@@ -96,7 +96,7 @@ class Link:
         self._shim.subscribe(self._client, topics, self._handle_subscribed)
 
     def _handle_adopted_connect(self):
-        # preload.js subscribed to both topics on this connection already.
+        # The shim's preconnect subscribed this connection to both topics already.
         self.connected = True
         self.snapshot_subscribed = True
 

@@ -236,9 +236,10 @@ def test_gap_takes_one_snapshot_then_leaves_topic(
     assert counter.sent == {SUBSCRIBE: 2, UNSUBSCRIBE: 2}
     assert after_gap in (2, 3)
     assert counter.delivered[SNAPSHOT_TOPIC] == after_gap
-    assert probe.page.text_content(
-        '#region-bravo li[data-stream="bravocaster"] .score'
-    ) == f"{EDITS // 2 + 2} – 0"
+    assert (
+        probe.page.text_content('#region-bravo li[data-stream="bravocaster"] .score')
+        == f"{EDITS // 2 + 2} – 0"
+    )
     assert len(probe.bootstrap_calls()) == 1
 
 
