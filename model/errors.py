@@ -14,7 +14,7 @@ class ValidationError(ValueError):
     """A value that breaks a rule of the model.
 
     `field` is the path of the value (`regions[europe].streams[MangoEcho_gg].url`),
-    `value` the offending input, and `allowed` says what would have been accepted.
+    `value` the offending input, and `allowed` describes what would have been accepted.
     """
 
     def __init__(self, field, value, allowed):

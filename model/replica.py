@@ -1,8 +1,8 @@
 """A copy of the state kept in step with messages, as every viewer keeps one.
 
 Messages may arrive late, twice or out of order. The replica applies a delta only when
-it continues its own version; anything else leaves the state untouched and says why,
-so the caller can fetch a snapshot on a gap.
+it continues its own version. Anything else leaves the state untouched and returns the
+reason, so the caller can fetch a snapshot on a gap.
 """
 
 from model.delta import apply

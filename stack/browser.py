@@ -1,4 +1,4 @@
-"""How tests and benchmarks start Debian's Chromium through Playwright."""
+"""Launch settings for Debian's Chromium, shared by tests and benchmarks."""
 
 import os
 

@@ -6,7 +6,7 @@ class StoreError(Exception):
 
 
 class StoreUnavailable(StoreError):
-    """Redis could not be reached or answered with an error."""
+    """Redis could not be reached or returned an error."""
 
 
 class ConflictError(StoreError):

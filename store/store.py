@@ -139,8 +139,12 @@ class Store:
     def changes_since(self, version):
         """Return the deltas after `version` in order, or None if the feed lacks some."""
         try:
-            entries = self.client.xrange(self.keys.changes, min=f"{version + 1}-0")
-            current = _stored_version(self.client.get(self.keys.version)) or 0
+            # One MULTI/EXEC, so a commit cannot land between the two reads.
+            pipeline = self.client.pipeline(transaction=True)
+            pipeline.xrange(self.keys.changes, min=f"{version + 1}-0")
+            pipeline.get(self.keys.version)
+            entries, raw_version = pipeline.execute()
+            current = _stored_version(raw_version) or 0
         except redis.RedisError as exc:
             raise StoreUnavailable(f"Redis read failed: {exc}") from exc
         expected = version
@@ -160,10 +164,10 @@ class Store:
     def apply(self, edit, user, action, summary="", base_version=None):
         """Commit `edit(state) -> new state` on top of the current state.
 
-        `base_version` is the version the moderator saw. When other changes landed
-        since then and touched what this edit touches, raise ConflictError naming them;
-        unrelated changes are kept and the edit applies on top. Return the new state,
-        or the current one when the edit changes nothing.
+        `base_version` is the version the moderator saw. If changes committed since then
+        touched what this edit touches, raise ConflictError naming them. Unrelated
+        changes are kept and the edit applies on top of them. Return the new state, or
+        the current one when the edit changes nothing.
         """
         for _ in range(COMMIT_ATTEMPTS):
             state = self.read()
