@@ -12,6 +12,7 @@ index.html again with a newer state.
 
 import argparse
 import ast
+import base64
 import gzip
 import hashlib
 import json
@@ -530,10 +531,26 @@ def write_static(assets: Assets) -> dict[str, str]:
     return {
         "stylesheet": assets.write_hashed("site.css", (SITE / "site.css").read_bytes()),
         "icon": assets.write_hashed("icon.svg", (SITE / "icon.svg").read_bytes()),
-        "preload": assets.write_hashed(
-            "preload.js", (SITE / "preload.js").read_bytes()
-        ),
     }
+
+
+def preload_script() -> str:
+    """Return site/preload.js for the page's head, where it runs as the HTML parses.
+
+    Inline, it starts the bootstrap call before the browser queues the runtime and
+    the Python modules on its few connections to the host; as a file it waited
+    behind them. The Content-Security-Policy allows it by its hash.
+    """
+    text = (SITE / "preload.js").read_text()
+    if "</script" in text.lower() or "<!--" in text:
+        raise BuildError("site/preload.js must not contain '</script' or '<!--'")
+    return text
+
+
+def script_hash(text: str) -> str:
+    """Return the CSP source that allows an inline script with exactly `text`."""
+    digest = hashlib.sha256(text.encode()).digest()
+    return "'sha256-" + base64.b64encode(digest).decode() + "'"
 
 
 # The page
@@ -557,7 +574,7 @@ def origin_of(url: str) -> str | None:
     return match.group(1) if match else None
 
 
-def content_security_policy(config: BuildConfig) -> str:
+def content_security_policy(config: BuildConfig, inline_script: str = "") -> str:
     connect = ["'self'"]
     api_origin = origin_of(config.bootstrap_url)
     if api_origin:
@@ -570,7 +587,8 @@ def content_security_policy(config: BuildConfig) -> str:
     directives = (
         "default-src 'none'",
         # PyScript builds its hooks with Function(); 'wasm-unsafe-eval' alone is not enough.
-        "script-src 'self' 'unsafe-eval'",
+        "script-src 'self' 'unsafe-eval'"
+        + (" " + script_hash(inline_script) if inline_script else ""),
         "style-src 'self'",
         "img-src 'self'",
         "connect-src " + " ".join(connect),
@@ -599,7 +617,7 @@ def build_manifest(config: BuildConfig, urls: dict) -> dict:
     return {
         "format": MANIFEST_FORMAT,
         "title": config.title,
-        "csp": content_security_policy(config),
+        "csp": content_security_policy(config, urls["preload_script"]),
         "urls": urls,
         "options": config.page_options(),
     }
@@ -655,6 +673,7 @@ def write_assets(assets: Assets) -> dict:
     the Python files. The hints let it fetch them all while it parses the HTML.
     """
     urls = write_static(assets)
+    urls["preload_script"] = preload_script()
     urls["pyscript"], chunks = write_pyscript(assets)
     micropython_url = write_micropython(assets)
     shim_url, mqtt_url = write_mqtt(assets)
@@ -666,8 +685,6 @@ def write_assets(assets: Assets) -> dict:
     urls["mpy_config"], urls["py_config"] = pyscript_configs(
         micropython_url, shim_url, files
     )
-    # preload.js imports the shim by this URL to connect before Python runs.
-    urls["shim"] = shim_url
     urls["preload_modules"] = [*chunks, micropython_url, shim_url, mqtt_url]
     wasm_url = micropython_url.rpartition(".")[0] + ".wasm"
     urls["preload_fetches"] = [wasm_url, *files, urls["main"]]

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "site"
 TEMPLATE = "index.html"
 MANIFEST_NAME = "build-manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 MANIFEST_KEYS = ("format", "title", "csp", "urls", "options")
 
 

@@ -2,10 +2,11 @@
 // strings and contains no reconnect, version or state logic: that is in
 // transport.py and app.py.
 //
-// preload.js calls preconnect() as soon as the bootstrap response arrives, while
-// MicroPython still boots. The connection subscribes and buffers what arrives until
-// Python takes it over with adopt(), for the same presigned URL, so that URL is
-// still used once, right after it was signed.
+// preload.js opens a WebSocket to the presigned URL as soon as the bootstrap
+// response arrives. preconnect() runs MQTT over it while MicroPython still boots:
+// it connects, subscribes and buffers what arrives until Python takes the
+// connection over with adopt(), for the same URL, so that URL is still used once,
+// right after it was signed.
 import mqtt from "./mqtt.esm.js";
 
 // An early connection Python has not taken within this time is ended. Python takes
@@ -17,19 +18,27 @@ const EARLY_MAX_AGE_MS = 60000;
 const received = {};
 globalThis.qhMessagesReceived = received;
 
+const SOCKET_CLOSED_EARLY = "the WebSocket closed before MQTT started";
+// WebSocket.OPEN; the states after it are CLOSING and CLOSED.
+const SOCKET_OPEN = 1;
+
 let early = null;
 // Set once Python opens its first link: from then on it makes every connection.
 let pythonConnects = false;
 
-export function connect(url, clientId, onConnect, onMessage, onClose) {
-  const client = mqtt.connect(url, {
+// `socket`, when given, is a WebSocket to `url` that is already open or opening
+// (preload.js opens one early); mqtt.js then speaks MQTT over it.
+export function connect(url, clientId, onConnect, onMessage, onClose, socket) {
+  const options = {
     clientId,
     protocolVersion: 4,
     clean: true,
     // Python decides when and where to reconnect: a presigned URL works once.
     reconnectPeriod: 0,
     connectTimeout: 10000,
-  });
+  };
+  if (socket) options.createWebsocket = () => socket;
+  const client = mqtt.connect(url, options);
   let lastError = "";
   client.on("connect", () => onConnect());
   client.on("message", (topic, payload) => {
@@ -40,6 +49,11 @@ export function connect(url, clientId, onConnect, onMessage, onClose) {
     lastError = errorText(error);
   });
   client.on("close", () => onClose(lastError));
+  if (socket && socket.readyState > SOCKET_OPEN) {
+    // It closed before mqtt.js took it over, so its "close" event is past.
+    lastError = SOCKET_CLOSED_EARLY;
+    client.end(true);
+  }
   return client;
 }
 
@@ -55,10 +69,14 @@ export function end(client) {
   client.end(true);
 }
 
-// Opens the page's first connection before Python runs: connect, then subscribe to
-// `topics`, and keep every event until adopt() hands them to Python. Once per page.
-export function preconnect(url, clientId, topics) {
-  if (early !== null || pythonConnects) return;
+// Opens the page's first connection before Python runs, over `socket`, the
+// WebSocket preload.js opened to `url`: connect, then subscribe to `topics`, and
+// keep every event until adopt() hands them to Python. Once per page.
+function preconnect({ url, clientId, topics, socket }) {
+  if (early !== null || pythonConnects) {
+    socket.close();
+    return;
+  }
   const record = { url, events: [], handlers: null, client: null };
   const keep = (name) => (...args) => deliver(record, name, args);
   const subscribed = keep("subscribed");
@@ -71,6 +89,7 @@ export function preconnect(url, clientId, topics) {
     },
     keep("message"),
     keep("close"),
+    socket,
   );
   early = record;
   setTimeout(() => {
@@ -119,4 +138,12 @@ function deliver(record, name, args) {
 
 function errorText(error) {
   return error ? String(error.message || error) : "";
+}
+
+// preload.js hands over its socket here, whichever of the two runs first.
+globalThis.qhMqttShim = { preconnect };
+if (globalThis.qhEarlySocket) {
+  const pending = globalThis.qhEarlySocket;
+  delete globalThis.qhEarlySocket;
+  preconnect(pending);
 }

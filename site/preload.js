@@ -1,12 +1,19 @@
-// Starts the bootstrap call while PyScript and MicroPython load, so the response is
-// on its way before Python can ask for it. site/preload.py takes the promise from
+// Runs inline in the page's head as the HTML parses. It starts the bootstrap call
+// before the browser queues the runtime and the Python modules, so the response is
+// there before Python can ask for it. site/preload.py takes the promise from
 // window.qhBootstrap once. A hidden page makes no call: it connects only when shown.
 //
-// When MQTT is the page's first live feed, the response also opens the MQTT
-// connection through the shim (mqtt_shim.js preconnect), which Python takes over
-// once it runs. The shim is the same module instance PyScript loads later, because
-// both import it by the same URL.
+// When MQTT is the page's first live feed, the response also opens the WebSocket
+// to the presigned URL, so its handshake runs while mqtt.js and MicroPython load.
+// The socket waits in window.qhEarlySocket until mqtt_shim.js runs, or goes to the
+// shim's preconnect at once when the shim already runs. mqtt.js then speaks MQTT
+// over it, and Python takes that connection over (mqtt_shim.js adopt).
 (() => {
+  // The WebSocket subprotocol mqtt.js asks for with MQTT 3.1.1.
+  const MQTT_SUBPROTOCOL = "mqtt";
+  // A socket no shim took within this time is closed (as mqtt_shim.js ends an
+  // early connection Python did not take).
+  const EARLY_SOCKET_MAX_AGE_MS = 60000;
   const script = document.currentScript;
   const url = script.dataset.bootstrapUrl;
   if (!url || document.visibilityState !== "visible") return;
@@ -15,10 +22,7 @@
   // browser would also log an unhandled rejection while Python is still loading.
   response.catch(() => {});
   window.qhBootstrap = { url, startedAt: performance.now(), response };
-  if (script.dataset.shimUrl && mqttFirst(script.dataset.transports)) {
-    const shimUrl = new URL(script.dataset.shimUrl, document.baseURI).href;
-    preconnect(response, shimUrl);
-  }
+  if (mqttFirst(script.dataset.transports)) openEarlySocket(response);
 
   // True when the page starts with MQTT: the built order begins with it, and so
   // does ?transport= when given. An invalid ?transport= makes Python use the built
@@ -29,19 +33,27 @@
     return first(builtOrder) === "mqtt" && (param === null || first(param) === "mqtt");
   }
 
-  function preconnect(response, shimUrl) {
+  function openEarlySocket(response) {
     // clone() runs before Python reads the body, because this handler was
     // registered first.
     response
       .then((r) => (r.ok ? r.clone().json() : null))
-      .then(async (body) => {
+      .then((body) => {
         const details = mqttDetails(body);
         if (!details) return;
-        // Imported only now: evaluating mqtt.js (370 KB) while PyScript starts
-        // MicroPython delays Python more than the connection gains
-        // (bench/page.py).
-        const shim = await import(shimUrl);
-        shim.preconnect(details.url, details.clientId, details.topics);
+        const socket = new WebSocket(details.url, [MQTT_SUBPROTOCOL]);
+        socket.binaryType = "arraybuffer";
+        const early = { ...details, socket };
+        if (window.qhMqttShim) {
+          window.qhMqttShim.preconnect(early);
+          return;
+        }
+        window.qhEarlySocket = early;
+        setTimeout(() => {
+          if (window.qhEarlySocket !== early) return;
+          delete window.qhEarlySocket;
+          socket.close();
+        }, EARLY_SOCKET_MAX_AGE_MS);
       })
       // Python makes its own connection when this one does not happen.
       .catch(() => {});

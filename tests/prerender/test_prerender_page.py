@@ -39,7 +39,7 @@ def test_render_keeps_hashed_asset_urls(demo_state, manifest, renderer):
     html = renderer.render(manifest, demo_state)
 
     assert manifest["urls"]["pyscript"] in html
-    assert manifest["urls"]["preload"] in html
+    assert manifest["urls"]["preload_script"] in html
     assert manifest["urls"]["stylesheet"] in html
 
 
@@ -63,7 +63,7 @@ def test_embedded_state_cannot_close_script(manifest, renderer, demo_state):
         (b'{"format": 1}', "missing title, csp, urls, options"),
         (
             b'{"format": 9, "title": "", "csp": "", "urls": {}, "options": {}}',
-            "format 9, expected 1",
+            "format 9, expected 2",
         ),
     ],
     ids=["not-json", "not-object", "missing-keys", "other-format"],

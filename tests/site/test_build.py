@@ -1,6 +1,8 @@
 """build.py: a self-hosted, cacheable page with the state rendered in, or a clear error."""
 
+import base64
 import gzip
+import hashlib
 import json
 import re
 from html.parser import HTMLParser
@@ -279,16 +281,27 @@ def test_compile_error_names_the_file(build_module, tmp_path):
         build_module.compile_module(source, "broken.py")
 
 
-def test_preload_script_names_shim_and_order(page, mpy_config):
+def test_preload_script_runs_inline_and_names_order(page):
     preload = next(
         attrs
         for tag, attrs in page.tags
-        if tag == "script" and "data-bootstrap-url" in attrs
+        if tag == "script" and attrs.get("id") == "qh-preload"
     )
 
-    assert preload["data-shim-url"] in mpy_config["js_modules"]["main"]
+    assert "src" not in preload
+    assert preload["data-bootstrap-url"] == "https://api.example.org/bootstrap"
     assert preload["data-transports"] == "mqtt,sse"
-    assert "async" in preload
+    assert page.texts["qh-preload"] == (ROOT / "site" / "preload.js").read_text()
+
+
+def test_preload_script_with_closing_tag_stops_build(build_module, monkeypatch, tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "preload.js").write_text('const tail = "</SCRIPT>";\n')
+    monkeypatch.setattr(build_module, "SITE", site)
+
+    with pytest.raises(build_module.BuildError, match="must not contain '</script'"):
+        build_module.preload_script()
 
 
 def test_compressed_copies_match(built):
@@ -305,7 +318,9 @@ def test_csp_lists_api_and_broker(page):
     )
     directives = dict(item.strip().split(" ", 1) for item in csp.split(";"))
 
-    assert directives["script-src"] == "'self' 'unsafe-eval'"
+    preload = page.texts["qh-preload"].encode()
+    preload_hash = base64.b64encode(hashlib.sha256(preload).digest()).decode()
+    assert directives["script-src"] == f"'self' 'unsafe-eval' 'sha256-{preload_hash}'"
     assert directives["worker-src"] == "'self' blob:"
     assert directives["connect-src"] == f"'self' https://api.example.org {BROKER}"
     assert directives["default-src"] == "'none'"

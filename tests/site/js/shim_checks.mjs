@@ -1,5 +1,6 @@
-// Check site/mqtt_shim.js against a stand-in for mqtt.js: the early connection
-// buffers its events until Python adopts it, and every other path ends it.
+// Check site/mqtt_shim.js against a stand-in for mqtt.js: the early connection runs
+// over the WebSocket preload.js opened, buffers its events until Python adopts it,
+// and every other path ends it.
 //
 // Usage: node shim_checks.mjs SHIM_JS
 // Prints "all shim checks passed", or exits 1 with the failed assertion.
@@ -56,6 +57,19 @@ async function load() {
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+// What preload.js hands over: the bootstrap response's details and the WebSocket it
+// opened, which is CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3).
+function early(url, readyState = 0) {
+  const socket = { readyState, closed: false, close() { this.closed = true; } };
+  return { url, clientId: "viewer-1", topics: ["q/snapshot", "q/updates"], socket };
+}
+
+// preload.js calls the shim that already runs, as the page does once it loaded.
+function preconnect(details) {
+  globalThis.qhMqttShim.preconnect(details);
+  return details.socket;
+}
+
 function recorder() {
   const calls = [];
   const handler = (name) => (...args) => calls.push([name, ...args]);
@@ -67,10 +81,12 @@ function recorder() {
 
 async function bufferedEventsReachPythonInOrder() {
   const { shim, clients } = await load();
-  shim.preconnect("ws://b/mqtt?signed=1", "viewer-1", ["q/snapshot", "q/updates"]);
+  const socket = preconnect(early("ws://b/mqtt?signed=1"));
   const [client] = clients;
+  assert.equal(client.url, "ws://b/mqtt?signed=1");
   assert.equal(client.options.clientId, "viewer-1");
   assert.equal(client.options.reconnectPeriod, 0);
+  assert.equal(client.options.createWebsocket(), socket, "mqtt.js must use that socket");
 
   client.emit("connect");
   assert.deepEqual(client.subscriptions[0].topics, ["q/snapshot", "q/updates"]);
@@ -99,7 +115,7 @@ async function bufferedEventsReachPythonInOrder() {
 
 async function adoptWithOtherUrlEndsEarlyConnection() {
   const { shim, clients } = await load();
-  shim.preconnect("ws://b/mqtt?signed=1", "viewer-1", ["s", "u"]);
+  preconnect(early("ws://b/mqtt?signed=1"));
 
   const adopted = shim.adopt("ws://b/mqtt?signed=2", ...recorder().handlers);
 
@@ -111,26 +127,28 @@ async function noEarlyConnectionAfterPythonConnects() {
   const { shim, clients } = await load();
 
   assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().handlers), null);
-  shim.preconnect("ws://b/mqtt?signed=1", "viewer-1", ["s", "u"]);
+  const socket = preconnect(early("ws://b/mqtt?signed=1"));
 
   assert.equal(clients.length, 0);
+  assert.equal(socket.closed, true, "a socket nobody takes must be closed");
 }
 
 async function discardEndsEarlyConnection() {
   const { shim, clients } = await load();
-  shim.preconnect("ws://b/mqtt?signed=1", "viewer-1", ["s", "u"]);
-  shim.preconnect("ws://b/mqtt?signed=2", "viewer-1", ["s", "u"]);
+  preconnect(early("ws://b/mqtt?signed=1"));
+  const second = preconnect(early("ws://b/mqtt?signed=2"));
 
   shim.discard();
 
   assert.equal(clients.length, 1, "a second preconnect opens nothing");
+  assert.equal(second.closed, true);
   assert.equal(clients[0].ended, true);
   assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().handlers), null);
 }
 
 async function failedEarlyConnectReachesPython() {
   const { shim, clients } = await load();
-  shim.preconnect("ws://b/mqtt?signed=1", "viewer-1", ["s", "u"]);
+  preconnect(early("ws://b/mqtt?signed=1"));
   clients[0].emit("error", new Error("connection refused"));
   clients[0].emit("close");
   const python = recorder();
@@ -139,6 +157,40 @@ async function failedEarlyConnectReachesPython() {
   await flush();
 
   assert.deepEqual(python.calls, [["close", "connection refused"]]);
+}
+
+async function socketWaitingBeforeLoadIsTaken() {
+  const details = early("ws://b/mqtt?signed=1", 1);
+  globalThis.qhEarlySocket = details;
+  const { shim, clients } = await load();
+
+  assert.equal(globalThis.qhEarlySocket, undefined);
+  assert.equal(clients.length, 1);
+  assert.equal(clients[0].options.createWebsocket(), details.socket);
+  assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().handlers), clients[0]);
+}
+
+async function socketClosedBeforeMqttReachesPython() {
+  const { shim, clients } = await load();
+  preconnect(early("ws://b/mqtt?signed=1", 3));
+  assert.equal(clients[0].ended, true, "mqtt.js must not wait for a closed socket");
+  clients[0].emit("close");
+  const python = recorder();
+
+  shim.adopt("ws://b/mqtt?signed=1", ...python.handlers);
+  await flush();
+
+  assert.deepEqual(python.calls, [["close", "the WebSocket closed before MQTT started"]]);
+}
+
+async function pythonConnectsWithoutSocket() {
+  const { shim, clients } = await load();
+  const ignore = () => {};
+
+  shim.connect("ws://b/mqtt", "viewer-2", ignore, ignore, ignore);
+
+  assert.equal(clients[0].options.createWebsocket, undefined);
+  assert.equal(clients[0].ended, false);
 }
 
 async function unsubscribeReportsErrors() {
@@ -161,6 +213,9 @@ try {
   await noEarlyConnectionAfterPythonConnects();
   await discardEndsEarlyConnection();
   await failedEarlyConnectReachesPython();
+  await socketWaitingBeforeLoadIsTaken();
+  await socketClosedBeforeMqttReachesPython();
+  await pythonConnectsWithoutSocket();
   await unsubscribeReportsErrors();
   console.log("all shim checks passed");
 } finally {
