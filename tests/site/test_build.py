@@ -294,7 +294,9 @@ def test_preload_script_runs_inline_and_names_order(page):
     assert page.texts["qh-preload"] == (ROOT / "site" / "preload.js").read_text()
 
 
-def test_preload_script_with_closing_tag_stops_build(build_module, monkeypatch, tmp_path):
+def test_preload_script_with_closing_tag_stops_build(
+    build_module, monkeypatch, tmp_path
+):
     site = tmp_path / "site"
     site.mkdir()
     (site / "preload.js").write_text('const tail = "</SCRIPT>";\n')
