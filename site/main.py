@@ -1,67 +1,46 @@
-"""Entry point of the viewer page, run by PyScript with MicroPython."""
+"""Entry point of the viewer page, run by PyScript with MicroPython.
+
+The page's modules arrive as one bundle (build.py writes it), which the page's
+head preloads: one request instead of one per module, so the runtime's own
+downloads do not queue behind thirty small ones. This installs the modules into
+MicroPython's file system, then starts the page (start.py).
+"""
 
 import asyncio
 import json
+import os
 
-import js
-import jsffi
-from app import App
-from bootstrap import BootstrapClient
-from fallback import TRANSPORT_PARAM, parse_order, query_value
-from preload import preloaded_fetch
-from pyscript import document, fetch, window
-from pyscript.ffi import to_js
-from pyscript.js_modules import mqtt_shim
-from status import StatusBar
-from viewer import setup_view
-from visibility import Visibility
-
-OPTIONS_ELEMENT_ID = "qh-options"
+MAIN_SCRIPT = 'script[type="mpy"]'
 
 
-def apply_transport_param(options):
-    """Let ?transport=sse (or mqtt, or both in order) in the page URL force the order."""
-    raw = query_value(window.location.search, TRANSPORT_PARAM)
-    if raw is None:
-        return
-    order = parse_order(raw)
-    if order is None:
-        js.console.warn(
-            f"ignored ?{TRANSPORT_PARAM}={raw}: expected mqtt, sse or both in order"
-        )
-        return
-    options["transports"] = order
+def install(bundle):
+    """Write each module of `bundle` to its path: a JSON index line, then the bytes.
 
-
-async def start():
-    """Set the page up and run the app.
-
-    The early MQTT connection from preload.js runs its handshake in JavaScript, which
-    gets the browser's main thread only between Python's steps. So start() runs as a
-    task after the imports, and yields again once the view is set up.
+    The index lists [path, size] pairs in the order of the bytes.
     """
-    options = json.loads(document.getElementById(OPTIONS_ELEMENT_ID).textContent)
-    apply_transport_param(options)
-    view = setup_view(document, to_js)
-    await asyncio.sleep(0)
-    bootstrap_fetch = preloaded_fetch(fetch, document.defaultView)
-    app = App(
-        options,
-        BootstrapClient(
-            options["bootstrap_url"],
-            bootstrap_fetch,
-            jsffi.JsException,
-            lambda: view.state,
-        ),
-        view,
-        StatusBar(document.getElementById("status")),
-        mqtt_shim,
-        to_js,
-        js.console,
-        js.EventSource,
-    )
-    visibility = Visibility(document, options["hidden_disconnect_seconds"], app.pause)
-    await app.run(visibility)
+    end = bundle.find(b"\n")
+    offset = end + 1
+    for path, size in json.loads(bundle[:end].decode()):
+        folder = path.rpartition("/")[0]
+        if folder and folder not in os.listdir():
+            os.mkdir(folder)
+        with open(path, "wb") as module:
+            module.write(bundle[offset : offset + size])
+        offset += size
 
 
-asyncio.create_task(start())
+async def main():
+    from pyscript import document, fetch
+
+    url = document.querySelector(MAIN_SCRIPT).dataset.modules
+    response = await fetch(url)
+    if not response.ok:
+        raise RuntimeError("cannot load the page's modules from " + url)
+    install(bytes(await response.bytearray()))
+    import start
+
+    await start.start()
+
+
+if __name__ == "__main__":
+    asyncio.create_task(main())

@@ -126,6 +126,26 @@ def mpy_config(built):
     return json.loads(match.group(1))
 
 
+@pytest.fixture(scope="module")
+def modules_url(page):
+    return next(attrs for _, attrs in page.tags if attrs.get("type") == "mpy")[
+        "data-modules"
+    ]
+
+
+@pytest.fixture(scope="module")
+def bundle(built, modules_url):
+    """The page's modules as {path: bytes}, read from the bundle site/main.py installs."""
+    data = (built / modules_url).read_bytes()
+    index, _, body = data.partition(b"\n")
+    modules, offset = {}, 0
+    for path, size in json.loads(index):
+        modules[path] = body[offset : offset + size]
+        offset += size
+    assert offset == len(body)
+    return modules
+
+
 def asset_files(out):
     return [
         path
@@ -149,7 +169,7 @@ def test_page_assets_are_local_files(built, page):
         assert (built / url).is_file(), url
 
 
-def test_preload_hints_cover_runtime_and_modules(page, mpy_config):
+def test_preload_hints_cover_runtime_and_modules(page, mpy_config, modules_url):
     preloads = {
         attrs["href"]: attrs
         for tag, attrs in page.tags
@@ -157,7 +177,7 @@ def test_preload_hints_cover_runtime_and_modules(page, mpy_config):
     }
     wasm = mpy_config["interpreter"].replace(".mjs", ".wasm")
 
-    for url in [wasm, *mpy_config["files"]]:
+    for url in [wasm, modules_url]:
         assert preloads[url]["rel"] == "preload", url
         assert preloads[url]["as"] == "fetch", url
         assert "crossorigin" in preloads[url], url
@@ -165,12 +185,8 @@ def test_preload_hints_cover_runtime_and_modules(page, mpy_config):
         assert preloads[url]["rel"] == "modulepreload", url
 
 
-def test_config_files_are_local(built, mpy_config):
-    urls = [
-        mpy_config["interpreter"],
-        *mpy_config["js_modules"]["main"],
-        *mpy_config["files"],
-    ]
+def test_config_files_are_local(built, mpy_config, modules_url):
+    urls = [mpy_config["interpreter"], *mpy_config["js_modules"]["main"], modules_url]
 
     for url in urls:
         assert not urlsplit(url).scheme, url
@@ -232,23 +248,23 @@ def test_every_plugin_turned_off_for_both_types(built, build_module, mpy_config)
     assert sorted(py_config["plugins"]) == disabled
 
 
-def test_only_imported_model_modules_shipped(mpy_config):
-    targets = set(mpy_config["files"].values())
+def test_only_imported_model_modules_shipped(mpy_config, bundle):
+    assert "files" not in mpy_config
+    targets = set(bundle)
 
     assert "model/__init__.mpy" in targets
     assert "model/replica.mpy" in targets
     assert "model/markdown.mpy" in targets
     assert "model/edits.mpy" not in targets
     assert "main.mpy" not in targets
-    assert {"app.mpy", "render.mpy", "transport.mpy", "view.mpy"} <= targets
+    assert {"app.mpy", "render.mpy", "start.mpy", "view.mpy"} <= targets
 
 
-def test_modules_ship_as_micropython_bytecode(built, mpy_config):
-    for url, target in mpy_config["files"].items():
-        data = (built / url).read_bytes()
+def test_modules_ship_as_micropython_bytecode(built, bundle):
+    for target, data in bundle.items():
         # A .mpy file starts with "M", the format version (6) and feature flags.
         assert target.endswith(".mpy"), target
-        assert data[:2] == b"M\x06", url
+        assert data[:2] == b"M\x06", target
     sources = [path.name for path in (built / "assets/py").rglob("*.py")]
     assert len(sources) == 1, sources
     assert sources[0].startswith("main-"), sources
@@ -259,7 +275,9 @@ def test_entry_module_ships_as_source(built, page):
 
     assert len(scripts) == 1
     assert scripts[0]["src"].endswith(".py")
-    assert "asyncio.create_task(start())" in (built / scripts[0]["src"]).read_text()
+    entry = (built / scripts[0]["src"]).read_text()
+    assert "asyncio.create_task(main())" in entry
+    assert "import start" in entry
 
 
 def test_compiler_must_match_runtime(build_module):

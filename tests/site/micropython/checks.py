@@ -1,8 +1,12 @@
 """The page's pure modules (fragment, filters, overlay options, tabs, announcer text)
-give the same results under MicroPython as the CPython tests expect."""
+give the same results under MicroPython as the CPython tests expect, and main.py
+installs a module bundle as build.py writes it."""
+
+import os
 
 import announce
 import filters
+import main
 import overlay
 import selection
 import tabs
@@ -35,5 +39,14 @@ regions = [
 ]
 assert filters.languages(regions) == ["a", "B"]
 assert filters.filter_regions(regions, {"language": "b", "tag": "x"})[0]["streams"]
+
+
+os.mkdir("/bundle-check")
+os.chdir("/bundle-check")
+main.install(b'[["a.mpy",3],["model/b.mpy",2],["model/c.mpy",0]]\nabcde')
+for path, expected in (("a.mpy", b"abc"), ("model/b.mpy", b"de"), ("model/c.mpy", b"")):
+    with open(path, "rb") as module:
+        assert module.read() == expected, path
+os.chdir("/")
 
 print("all site checks passed")
