@@ -23,11 +23,19 @@ def _is_removed(code):
     return code in BIDI_CONTROLS
 
 
+# CPython's str.isprintable() is false for every character strip_controls() removes
+# or replaces (categories Cc, Cf, Cs and Cn), so a printable string passes unchanged
+# without the loop. MicroPython's str has no isprintable().
+_HAS_ISPRINTABLE = hasattr(str, "isprintable")
+
+
 def strip_controls(value):
     """Return `value` without control characters, bidi controls or lone surrogates.
 
     Tabs and line breaks become spaces, so every field stays on one line.
     """
+    if _HAS_ISPRINTABLE and value.isprintable():
+        return value
     out = []
     for char in value:
         code = ord(char)
