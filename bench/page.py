@@ -1,7 +1,7 @@
 """Benchmark the viewer page against a plain-JavaScript page doing the same job.
 
     python -m bench page
-    python -m bench.page [--loads 5] [--edits 40]
+    python -m bench.page [--loads 10] [--edits 40]
 
 Starts the whole local stack on free ports: Redis, Mosquitto, moto and every project
 service, the prerender service included. Its gateway serves two pages. One is the
@@ -353,7 +353,7 @@ def run(count: int, edit_count: int) -> tuple[dict, dict, dict]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--loads", type=int, default=5, help="cold and warm loads per page"
+        "--loads", type=int, default=10, help="cold and warm loads per page"
     )
     parser.add_argument("--edits", type=int, default=40, help="edits to time")
     args = parser.parse_args(argv)
