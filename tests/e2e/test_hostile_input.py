@@ -10,6 +10,7 @@ serving the last good state.
 import html
 import json
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from e2e_support import (
@@ -40,6 +41,7 @@ from model.messages import encode
 from model.text import clean_text
 from store import Store
 
+ROOT = Path(__file__).resolve().parents[2]
 STREAM_FORM = {
     "name": "Probe",
     "url": "https://twitch.tv/probe",
@@ -727,7 +729,7 @@ READ_MARKUP = """() => ({
   elements: [...document.querySelectorAll("header *, #tabs *, #regions *")].map(
     (node) => [node.tagName.toLowerCase(),
                [...node.attributes].map((a) => [a.name, a.value])]),
-  scripts: [...document.scripts].map((s) => [s.type, s.src]),
+  scripts: [...document.scripts].map((s) => [s.type, s.src, s.id, s.text]),
 })"""
 # What sticks out at the right: the page's scroll width, and visible elements that
 # overflow their own box or the viewport.
@@ -827,9 +829,17 @@ def test_page_shows_no_script_capable_markup(hostile_page, local_stack):
             assert not name.startswith("on"), (tag, name, value)
             if name in ("href", "src"):
                 assert value.startswith(("https://", "http://", "#")), (tag, value)
-    # Only the build's own files and the JSON options: no inline script.
-    for script_type, source in markup["scripts"]:
-        if script_type != "application/json":
+    # Only the build's own files, the JSON data and the build's preload script,
+    # whose text is site/preload.js exactly.
+    preload = (ROOT / "site" / "preload.js").read_text()
+    inline = [
+        (element_id, text)
+        for script_type, source, element_id, text in markup["scripts"]
+        if script_type != "application/json" and not source
+    ]
+    assert inline == [("qh-preload", preload)]
+    for script_type, source, _, _ in markup["scripts"]:
+        if script_type != "application/json" and source:
             assert source.startswith(local_stack.site_url + "assets/"), source
     assert page.evaluate("window.__alerts") == []
 
