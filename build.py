@@ -550,7 +550,7 @@ def preload_script() -> str:
     """Return site/preload.js for the page's head, where it runs as the HTML parses.
 
     Inline, it starts the bootstrap call before the browser queues the runtime and
-    the Python modules on its few connections to the host; as a file it waited
+    the Python modules on its few connections to the host. As a file, it waited
     behind them. The Content-Security-Policy allows it by its hash.
     """
     text = (SITE / "preload.js").read_text()

@@ -571,9 +571,9 @@ def setup_lines(args, stack, data, command):
         f"{data['connected'].get('mqtt', 0)} MQTT subscribers "
         f"({MQTT_TRANSPORTS[args.mqtt_transport]}) and "
         f"{data['connected'].get('sse', 0)} SSE subscribers connected, in two child "
-        f"processes at nice {PROBE_NICENESS} (they stand in for viewers on other "
-        "machines, so they leave the cores to the system under test); one MQTT "
-        "subscriber over TCP as a tap"
+        f"processes at nice {PROBE_NICENESS}; one MQTT subscriber over TCP as a tap. "
+        "The subscribers are viewers on other machines, so they leave the cores to "
+        "the system under test"
     )
     phases = data["phases"]
     edits = (

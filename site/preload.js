@@ -9,7 +9,7 @@
 // shim's preconnect at once when the shim already runs. mqtt.js then speaks MQTT
 // over it, and Python takes that connection over (mqtt_shim.js adopt).
 (() => {
-  // The WebSocket subprotocol mqtt.js asks for with MQTT 3.1.1.
+  // The WebSocket subprotocol that mqtt.js requests for MQTT 3.1.1.
   const MQTT_SUBPROTOCOL = "mqtt";
   // A socket no shim took within this time is closed (as mqtt_shim.js ends an
   // early connection Python did not take).
