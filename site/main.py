@@ -4,6 +4,10 @@ The page's modules arrive as one bundle (build.py writes it), which the page's
 head preloads: one request instead of one per module, so the runtime's own
 downloads do not queue behind thirty small ones. This installs the modules into
 MicroPython's file system, then starts the page (start.py).
+
+The bundle's bytes stay in a JS Uint8Array: each module goes to the file system
+as a view of it, in one call. Copying them into a Python bytearray first would
+cross the JS proxy once per byte.
 """
 
 import asyncio
@@ -11,32 +15,42 @@ import json
 import os
 
 MAIN_SCRIPT = 'script[type="mpy"]'
+NEWLINE = 10
 
 
-def install(bundle):
-    """Write each module of `bundle` to its path: a JSON index line, then the bytes.
+def install(index, write):
+    """Write each module of a bundle (build.py's format) with `write(path, start, end)`.
 
-    The index lists [path, size] pairs in the order of the bytes.
+    `index` is the bundle's first line: a JSON list of [path, size] pairs in the
+    order of the bytes after it. `start` and `end` count from the first byte after
+    that line.
     """
-    end = bundle.find(b"\n")
-    offset = end + 1
-    for path, size in json.loads(bundle[:end].decode()):
+    offset = 0
+    for path, size in json.loads(index):
         folder = path.rpartition("/")[0]
         if folder and folder not in os.listdir():
             os.mkdir(folder)
-        with open(path, "wb") as module:
-            module.write(bundle[offset : offset + size])
+        write(path, offset, offset + size)
         offset += size
 
 
 async def main():
-    from pyscript import document, fetch
+    import js
+    from _pyscript import interpreter
+    from pyscript import document
 
     url = document.querySelector(MAIN_SCRIPT).dataset.modules
-    response = await fetch(url)
+    response = await js.fetch(url)
     if not response.ok:
         raise RuntimeError("cannot load the page's modules from " + url)
-    install(bytes(await response.bytearray()))
+    bundle = js.Uint8Array.new(await response.arrayBuffer())
+    end = bundle.indexOf(NEWLINE)
+    body = bundle.subarray(end + 1)
+
+    def write(path, start, stop):
+        interpreter.FS.writeFile(path, body.subarray(start, stop))
+
+    install(js.TextDecoder.new().decode(bundle.subarray(0, end)), write)
     import start
 
     await start.start()

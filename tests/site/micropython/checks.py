@@ -43,7 +43,15 @@ assert filters.filter_regions(regions, {"language": "b", "tag": "x"})[0]["stream
 
 os.mkdir("/bundle-check")
 os.chdir("/bundle-check")
-main.install(b'[["a.mpy",3],["model/b.mpy",2],["model/c.mpy",0]]\nabcde')
+body = b"abcde"
+
+
+def write(path, start, end):
+    with open(path, "wb") as module:
+        module.write(body[start:end])
+
+
+main.install('[["a.mpy",3],["model/b.mpy",2],["model/c.mpy",0]]', write)
 for path, expected in (("a.mpy", b"abc"), ("model/b.mpy", b"de"), ("model/c.mpy", b"")):
     with open(path, "rb") as module:
         assert module.read() == expected, path
