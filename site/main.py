@@ -5,9 +5,9 @@ head preloads: one request instead of one per module, so the runtime's own
 downloads do not queue behind thirty small ones. This installs the modules into
 MicroPython's file system, then starts the page (start.py).
 
-The bundle's bytes stay in a JS Uint8Array: each module goes to the file system
-as a view of it, in one call. Copying them into a Python bytearray first would
-cross the JS proxy once per byte.
+The bundle's bytes stay in a JS Uint8Array, and each module goes to the file
+system as a view of it in one call. PyScript's `bytearray()` would instead copy
+them into Python one proxy call per byte (45 KB took 50-90 ms here).
 """
 
 import asyncio
@@ -36,6 +36,7 @@ def install(index, write):
 
 async def main():
     import js
+    # PyScript's internal module: its own pyscript.fs reaches the file system this way.
     from _pyscript import interpreter
     from pyscript import document
 
