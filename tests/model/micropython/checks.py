@@ -56,6 +56,16 @@ def check_text():
     assert cleaned == "AB C", repr(cleaned)
     assert text.slugify("Mango Echo_GG!") == "mango-echo-gg"
     raises_validation(text.clean_text, " \u200b ", "name", 20)
+    for raw, expected in (
+        (" Plain ASCII ~!", " Plain ASCII ~!"),
+        ("a\x00b\x1fc\x7fd", "abcd"),
+        ("line\nbreak\rtab\t", "line break tab "),
+        ("\x85C1\x9f", "C1"),
+        ("Рус \u202eкий\u2069", "Рус кий"),
+        ("", ""),
+    ):
+        cleaned = text.strip_controls(raw)
+        assert cleaned == expected, repr(raw) + " gave " + repr(cleaned)
 
 
 def check_markdown():
