@@ -73,15 +73,21 @@ def make_delta(old, new):
     return {"from": old["version"], "to": new["version"], "ops": diff(old, new)}
 
 
-def _find_region(state, rid):
-    for region in state["regions"]:
+def _writable_region(state, rid, copied):
+    """Return region `rid` of `state`, copied first unless `copied` lists it."""
+    for index, region in enumerate(state["regions"]):
         if region["id"] == rid:
+            if rid not in copied:
+                region = dict(region)
+                region["streams"] = list(region["streams"])
+                state["regions"][index] = region
+                copied.append(rid)
             return region
     raise VersionError("delta names region " + repr(rid) + ", which the state lacks")
 
 
-def _apply_stream_op(state, op):
-    streams = _find_region(state, op[1])["streams"]
+def _apply_stream_op(state, op, copied):
+    streams = _writable_region(state, op[1], copied)["streams"]
     if op[0] == "stream":
         for index, stream in enumerate(streams):
             if stream["id"] == op[2]["id"]:
@@ -97,37 +103,43 @@ def _apply_stream_op(state, op):
         streams[:] = [by_id[sid] for sid in op[2] if sid in by_id]
 
 
-def _apply_op(state, op):
+def _apply_op(state, op, copied):
     kind = op[0]
     if kind == "site":
         state["site"] = op[1]
     elif kind == "region":
         for region in state["regions"]:
             if region["id"] == op[1]["id"]:
-                region.update(op[1])
+                _writable_region(state, region["id"], copied).update(op[1])
                 return
         region = dict(op[1])
         region["streams"] = []
         state["regions"].append(region)
+        copied.append(region["id"])
     elif kind == "region-":
         state["regions"] = [region for region in state["regions"] if region["id"] != op[1]]
     else:
-        _apply_stream_op(state, op)
+        _apply_stream_op(state, op, copied)
 
 
 def apply(state, delta):
-    """Return a new state: `delta` applied on top of `state`.
+    """Return a new state: `delta` applied on top of `state`, which stays as it was.
 
-    Raise VersionError unless the delta continues the state's version.
+    The new state shares the regions and streams the delta leaves alone with
+    `state`, so copying costs as much as the change, not the whole state. Neither
+    state may be changed in place afterwards. Raise VersionError unless the delta
+    continues the state's version.
     """
     if delta["from"] != state["version"]:
         raise VersionError(
             "delta from version " + str(delta["from"]) + " cannot apply to version "
             + str(state["version"])
         )
-    new = copy_state(state)
+    new = dict(state)
+    new["regions"] = list(state["regions"])
+    copied = []  # ids of the regions already copied into `new`
     for op in delta["ops"]:
-        _apply_op(new, copy_state(op))
+        _apply_op(new, copy_state(op), copied)
     new["regions"].sort(key=region_sort_key)
     new["version"] = delta["to"]
     return new

@@ -50,8 +50,33 @@ def test_apply_diff_round_trip_on_random_edits():
     state = BASE
     for _ in range(300):
         new = bumped(state, random_edit(state, rng))
+        before = json.loads(json.dumps(state))
         assert apply(state, make_delta(state, new)) == new
+        assert state == before
         state = new
+
+
+def test_apply_shares_untouched_regions():
+    new = bumped(BASE, edits.bump_score(BASE, "eu", "s1", 0))
+    applied = apply(BASE, make_delta(BASE, new))
+    old_eu, old_na = BASE["regions"]
+    eu, na = applied["regions"]
+    assert na is old_na
+    assert eu is not old_eu
+    assert eu["streams"][0] is old_eu["streams"][0]
+    assert eu["streams"][1] != old_eu["streams"][1]
+
+
+def test_failed_apply_leaves_state_unchanged():
+    before = json.loads(json.dumps(BASE))
+    delta = {
+        "from": BASE["version"],
+        "to": BASE["version"] + 1,
+        "ops": [["stream-", "eu", "s0"], ["stream-", "missing", "s1"]],
+    }
+    with pytest.raises(VersionError):
+        apply(BASE, delta)
+    assert BASE == before
 
 
 def test_region_add_and_remove_round_trip():
