@@ -2,6 +2,8 @@
 
 Cards are keyed by stream id and rebuilt only when their stream changed, so an
 update touches the few nodes it concerns and keeps focus and text selection elsewhere.
+Regions, the site header and the tabs' selection are likewise left alone while they
+are unchanged: every DOM call from MicroPython crosses the JS proxy.
 A rebuilt card is highlighted for a moment, and a changed score is announced.
 
 The view starts from the server-rendered DOM: when the HTML carries its state
@@ -51,6 +53,9 @@ class RegionView:
         self.panel = panel or builder.panel(region_id)
         self.list = None
         self.cards = {}
+        # The region as last shown, and the (selected, href) of its tab.
+        self.region = None
+        self.selection = None
 
     def adopt(self, region):
         """Take over the server-rendered cards of `region` instead of building them."""
@@ -59,9 +64,14 @@ class RegionView:
             card = self.panel.querySelector('li[data-stream="' + stream["id"] + '"]')
             if card is not None:
                 self.cards[stream["id"]] = (stream, card)
+        if len(self.cards) == len(region["streams"]):
+            self.region = region  # the server rendered all of it
 
     def update(self, region, highlight=False, changes=None):
         """Show `region`; mark rebuilt cards when `highlight`, list score changes in `changes`."""
+        if region == self.region:
+            return
+        self.region = region
         self.tab.querySelector(".title").textContent = region["title"]
         self.tab.querySelector(".count").textContent = str(len(region["streams"]))
         if region["streams"]:
@@ -96,6 +106,9 @@ class RegionView:
         return card
 
     def show_selected(self, selected, href):
+        if (selected, href) == self.selection:
+            return
+        self.selection = (selected, href)
         # Roving tabindex (WAI-ARIA tabs pattern): only the selected tab is in the
         # Tab order; the arrow keys move between tabs (see tabs.py).
         self.tab.setAttribute("aria-selected", "true" if selected else "false")
@@ -142,6 +155,9 @@ class PageView:
         self.saved_note = document.getElementById("saved-note")
         self.filter_bar = None
         self.regions = {}
+        # The region views and the site header as last shown.
+        self.views = None
+        self.site = None
         self.state = None
         self.source = None
         self.selected = None
@@ -208,11 +224,15 @@ class PageView:
             regions[region["id"]] = view
         self.regions = regions
         views = [regions[region["id"]] for region in shown]
-        sync_children(self.tabs, [view.tab for view in views])
-        panels = [view.panel for view in views]
-        if not panels:
-            panels = [self.builder.element("p", (("class", "empty"),), NO_REGIONS_TEXT)]
-        sync_children(self.panels, panels)
+        if views != self.views or not views:
+            self.views = views
+            sync_children(self.tabs, [view.tab for view in views])
+            panels = [view.panel for view in views]
+            if not panels:
+                panels = [
+                    self.builder.element("p", (("class", "empty"),), NO_REGIONS_TEXT)
+                ]
+            sync_children(self.panels, panels)
         if self.filter_bar is not None:
             self.filter_bar.update(self.state["regions"], self.filters)
 
@@ -263,6 +283,9 @@ class PageView:
         return [region["id"] for region in shown if region["streams"]]
 
     def _show_site(self, site):
+        if site == self.site:
+            return
+        self.site = site
         self.document.title = site["title"]
         self.document.getElementById("site-title").textContent = site["title"]
         set_text(self.document.getElementById("site-event"), site["event"])
