@@ -35,8 +35,9 @@ def install(index, write):
 
 
 async def main():
+    # _pyscript is PyScript's internal module. Its own pyscript.fs reaches the
+    # interpreter's file system through it too.
     import js
-    # PyScript's internal module: its own pyscript.fs reaches the file system this way.
     from _pyscript import interpreter
     from pyscript import document
 
