@@ -699,7 +699,7 @@ def write_assets(assets: Assets) -> dict:
     urls["mpy_config"], urls["py_config"] = pyscript_configs(micropython_url, shim_url)
     urls["preload_modules"] = [*chunks, micropython_url, shim_url, mqtt_url]
     wasm_url = micropython_url.rpartition(".")[0] + ".wasm"
-    urls["preload_fetches"] = [wasm_url, urls["main"]]
+    urls["preload_fetches"] = [wasm_url, urls["modules"], urls["main"]]
     return urls
 
 

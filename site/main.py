@@ -1,9 +1,8 @@
 """Entry point of the viewer page, run by PyScript with MicroPython.
 
-The page's modules arrive as one bundle (build.py writes it): one request instead
-of one per module, so the runtime's own downloads do not queue behind thirty small
-ones. site/preload.js starts that request as the head parses and leaves the
-promise of its bytes in window.qhModules. This installs the modules into
+The page's modules arrive as one bundle (build.py writes it), which the page's
+head preloads: one request instead of one per module, so the runtime's own
+downloads do not queue behind thirty small ones. This installs the modules into
 MicroPython's file system, then starts the page (start.py).
 
 The bundle's bytes stay in a JS Uint8Array, and each module goes to the file
@@ -15,6 +14,7 @@ import asyncio
 import json
 import os
 
+MAIN_SCRIPT = 'script[type="mpy"]'
 NEWLINE = 10
 
 
@@ -39,8 +39,13 @@ async def main():
     # interpreter's file system through it too.
     import js
     from _pyscript import interpreter
+    from pyscript import document
 
-    bundle = js.Uint8Array.new(await js.window.qhModules)
+    url = document.querySelector(MAIN_SCRIPT).dataset.modules
+    response = await js.fetch(url)
+    if not response.ok:
+        raise RuntimeError("cannot load the page's modules from " + url)
+    bundle = js.Uint8Array.new(await response.arrayBuffer())
     end = bundle.indexOf(NEWLINE)
     body = bundle.subarray(end + 1)
 

@@ -1,8 +1,7 @@
-// Runs inline in the page's head as the HTML parses. It starts the download of the
-// page's Python modules (window.qhModules, for site/main.py) and the bootstrap call
-// before the browser queues the runtime, so both are ready before Python needs them.
-// site/preload.py takes the bootstrap promise from window.qhBootstrap once. A
-// hidden page makes no bootstrap call: it connects only when shown.
+// Runs inline in the page's head as the HTML parses. It starts the bootstrap call
+// before the browser queues the runtime and the Python modules, so the response is
+// there before Python can ask for it. site/preload.py takes the promise from
+// window.qhBootstrap once. A hidden page makes no call: it connects only when shown.
 //
 // When MQTT is the page's first live feed, the response also opens the WebSocket
 // to the presigned URL, so its handshake runs while mqtt.js and MicroPython load.
@@ -16,7 +15,6 @@
   // early connection Python did not take).
   const EARLY_SOCKET_MAX_AGE_MS = 60000;
   const script = document.currentScript;
-  window.qhModules = fetchModules(script.dataset.modules);
   const url = script.dataset.bootstrapUrl;
   if (!url || document.visibilityState !== "visible") return;
   const response = fetch(url, { method: "GET", cache: "no-store" });
@@ -59,21 +57,6 @@
       })
       // Python makes its own connection when this one does not happen.
       .catch(() => {});
-  }
-
-  // Return the promise of the page's module bundle as an ArrayBuffer, which
-  // site/main.py awaits. A hidden page needs it too. Python then neither sends the
-  // request nor reads the body, which takes it several steps through its event loop.
-  function fetchModules(modulesUrl) {
-    const bundle = fetch(modulesUrl).then((r) => {
-      if (!r.ok) {
-        throw new Error(`cannot load the page's modules from ${modulesUrl}: HTTP ${r.status}`);
-      }
-      return r.arrayBuffer();
-    });
-    // The error reaches Python when main.py awaits the promise.
-    bundle.catch(() => {});
-    return bundle;
   }
 
   // The fields site/bootstrap.py reads, from `iot` or else from the top level.

@@ -128,7 +128,7 @@ def mpy_config(built):
 
 @pytest.fixture(scope="module")
 def modules_url(page):
-    return next(attrs for _, attrs in page.tags if attrs.get("id") == "qh-preload")[
+    return next(attrs for _, attrs in page.tags if attrs.get("type") == "mpy")[
         "data-modules"
     ]
 
@@ -154,13 +154,12 @@ def asset_files(out):
     ]
 
 
-def test_page_assets_are_local_files(built, page, modules_url):
+def test_page_assets_are_local_files(built, page):
     loaded = [
         attrs.get("src") or attrs.get("href")
         for tag, attrs in page.tags
         if tag in ("script", "link") and (attrs.get("src") or attrs.get("href"))
     ]
-    loaded.append(modules_url)  # fetched by the head's inline preload script
 
     shipped = {path.relative_to(built).as_posix() for path in asset_files(built)}
     assert set(loaded) == shipped
@@ -170,7 +169,7 @@ def test_page_assets_are_local_files(built, page, modules_url):
         assert (built / url).is_file(), url
 
 
-def test_head_preloads_runtime_and_modules(page, mpy_config, modules_url):
+def test_preload_hints_cover_runtime_and_modules(page, mpy_config, modules_url):
     preloads = {
         attrs["href"]: attrs
         for tag, attrs in page.tags
@@ -178,10 +177,10 @@ def test_head_preloads_runtime_and_modules(page, mpy_config, modules_url):
     }
     wasm = mpy_config["interpreter"].replace(".mjs", ".wasm")
 
-    assert preloads[wasm]["rel"] == "preload"
-    assert preloads[wasm]["as"] == "fetch"
-    assert "crossorigin" in preloads[wasm]
-    assert re.fullmatch(r"assets/py/modules-[0-9a-f]+\.bin", modules_url), modules_url
+    for url in [wasm, modules_url]:
+        assert preloads[url]["rel"] == "preload", url
+        assert preloads[url]["as"] == "fetch", url
+        assert "crossorigin" in preloads[url], url
     for url in [mpy_config["interpreter"], *mpy_config["js_modules"]["main"]]:
         assert preloads[url]["rel"] == "modulepreload", url
 
