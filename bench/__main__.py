@@ -23,8 +23,11 @@ def main(argv=None) -> int:
         result = subprocess.run([sys.executable, "-m", f"bench.{name}"], check=False)
         if result.returncode != 0:
             failed.append(name)
-        print(f"== bench {name}: exit {result.returncode}, "
-              f"{time.monotonic() - started:.0f} s", flush=True)
+        print(
+            f"== bench {name}: exit {result.returncode}, "
+            f"{time.monotonic() - started:.0f} s",
+            flush=True,
+        )
     report = subprocess.run([sys.executable, "-m", "bench.report"], check=False)
     if failed:
         print("failed benchmarks: " + ", ".join(failed))

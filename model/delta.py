@@ -117,7 +117,9 @@ def _apply_op(state, op, copied):
         state["regions"].append(region)
         copied.append(region["id"])
     elif kind == "region-":
-        state["regions"] = [region for region in state["regions"] if region["id"] != op[1]]
+        state["regions"] = [
+            region for region in state["regions"] if region["id"] != op[1]
+        ]
     else:
         _apply_stream_op(state, op, copied)
 
@@ -132,7 +134,9 @@ def apply(state, delta):
     """
     if delta["from"] != state["version"]:
         raise VersionError(
-            "delta from version " + str(delta["from"]) + " cannot apply to version "
+            "delta from version "
+            + str(delta["from"])
+            + " cannot apply to version "
             + str(state["version"])
         )
     new = dict(state)
@@ -163,7 +167,14 @@ def touched(ops):
     return keys
 
 
-OP_ARITY = {"site": 2, "region": 2, "region-": 2, "stream": 3, "stream-": 3, "streams-order": 3}
+OP_ARITY = {
+    "site": 2,
+    "region": 2,
+    "region-": 2,
+    "stream": 3,
+    "stream-": 3,
+    "streams-order": 3,
+}
 
 
 def _validate_op(op, field):

@@ -58,8 +58,11 @@ def update_stream(state, region_id, stream_id, changes):
         find_stream(state, region_id, stream_id)
     for key in changes:
         if key not in STREAM_EDITABLE:
-            raise ValidationError("stream." + str(key), changes[key],
-                                  "unknown field; editable: " + ", ".join(STREAM_EDITABLE))
+            raise ValidationError(
+                "stream." + str(key),
+                changes[key],
+                "unknown field; editable: " + ", ".join(STREAM_EDITABLE),
+            )
     merged = dict(streams[index])
     merged.update(changes)
     streams[index] = validate_stream(merged, "stream")

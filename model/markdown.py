@@ -14,9 +14,22 @@ removing the whitespace browsers ignore, stays plain text.
 MAX_DEPTH = 4
 EMPHASIS = (("**", "bold"), ("~~", "strike"), ("*", "italic"), ("_", "italic"))
 NAMED_REFERENCES = {
-    "amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "colon": ":",
-    "sol": "/", "tab": "\t", "newline": "\n", "nbsp": " ", "lpar": "(", "rpar": ")",
-    "period": ".", "num": "#", "quest": "?", "equals": "=",
+    "amp": "&",
+    "lt": "<",
+    "gt": ">",
+    "quot": '"',
+    "apos": "'",
+    "colon": ":",
+    "sol": "/",
+    "tab": "\t",
+    "newline": "\n",
+    "nbsp": " ",
+    "lpar": "(",
+    "rpar": ")",
+    "period": ".",
+    "num": "#",
+    "quest": "?",
+    "equals": "=",
 }
 
 

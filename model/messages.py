@@ -18,7 +18,12 @@ def snapshot_message(state):
 
 
 def delta_message(delta):
-    return {"type": "delta", "from": delta["from"], "to": delta["to"], "ops": delta["ops"]}
+    return {
+        "type": "delta",
+        "from": delta["from"],
+        "to": delta["to"],
+        "ops": delta["ops"],
+    }
 
 
 def _version(message, key):
@@ -43,8 +48,15 @@ def check_message(message):
     if kind == "delta":
         start, end = _version(message, "from"), _version(message, "to")
         if end <= start:
-            raise ValidationError("to", end, "a version greater than from (" + str(start) + ")")
-        return {"type": "delta", "from": start, "to": end, "ops": validate_ops(message.get("ops"))}
+            raise ValidationError(
+                "to", end, "a version greater than from (" + str(start) + ")"
+            )
+        return {
+            "type": "delta",
+            "from": start,
+            "to": end,
+            "ops": validate_ops(message.get("ops")),
+        }
     raise ValidationError("type", kind, "'snapshot' or 'delta'")
 
 

@@ -6,14 +6,56 @@ from model.errors import ValidationError
 
 # Bidi embedding, override and isolate controls: U+202A-U+202E and U+2066-U+2069,
 # plus the Arabic letter mark. They can reorder the text around them on the page.
-BIDI_CONTROLS = (0x061C, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069)
+BIDI_CONTROLS = (
+    0x061C,
+    0x202A,
+    0x202B,
+    0x202C,
+    0x202D,
+    0x202E,
+    0x2066,
+    0x2067,
+    0x2068,
+    0x2069,
+)
 
 # Characters that render as blank: used to reject text that is only whitespace.
 BLANK = (
-    0x0009, 0x000A, 0x000B, 0x000C, 0x000D, 0x0020, 0x0085, 0x00A0, 0x1680, 0x180E,
-    0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009,
-    0x200A, 0x200B, 0x200C, 0x200D, 0x2028, 0x2029, 0x202F, 0x205F, 0x2060, 0x3000,
-    0xFEFF, 0x3164, 0x115F, 0x1160, 0x2800,
+    0x0009,
+    0x000A,
+    0x000B,
+    0x000C,
+    0x000D,
+    0x0020,
+    0x0085,
+    0x00A0,
+    0x1680,
+    0x180E,
+    0x2000,
+    0x2001,
+    0x2002,
+    0x2003,
+    0x2004,
+    0x2005,
+    0x2006,
+    0x2007,
+    0x2008,
+    0x2009,
+    0x200A,
+    0x200B,
+    0x200C,
+    0x200D,
+    0x2028,
+    0x2029,
+    0x202F,
+    0x205F,
+    0x2060,
+    0x3000,
+    0xFEFF,
+    0x3164,
+    0x115F,
+    0x1160,
+    0x2800,
 )
 
 
@@ -77,7 +119,9 @@ def clean_text(value, field, max_chars, required=True):
         return ""
     if len(cleaned) > max_chars:
         raise ValidationError(
-            field, value, "at most " + str(max_chars) + " characters, got " + str(len(cleaned))
+            field,
+            value,
+            "at most " + str(max_chars) + " characters, got " + str(len(cleaned)),
         )
     return cleaned
 
@@ -115,4 +159,8 @@ def unique_id(base, taken, max_chars):
 
 
 def is_slug(value, max_chars):
-    return isinstance(value, str) and 0 < len(value) <= max_chars and slugify(value) == value
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= max_chars
+        and slugify(value) == value
+    )

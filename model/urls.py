@@ -41,7 +41,9 @@ def _percent_encode(text):
             out.append(char)
             continue
         for byte in char.encode("utf-8"):
-            out.append("%" + "0123456789ABCDEF"[byte >> 4] + "0123456789ABCDEF"[byte & 15])
+            out.append(
+                "%" + "0123456789ABCDEF"[byte >> 4] + "0123456789ABCDEF"[byte & 15]
+            )
     return "".join(out)
 
 
@@ -99,7 +101,9 @@ def normalise_url(raw, field="url"):
         tail = ""
     url = scheme + "://" + host + tail
     if len(url) > STREAM_URL_MAX:
-        raise ValidationError(field, raw, "at most " + str(STREAM_URL_MAX) + " characters")
+        raise ValidationError(
+            field, raw, "at most " + str(STREAM_URL_MAX) + " characters"
+        )
     return url
 
 

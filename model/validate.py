@@ -15,13 +15,22 @@ def _check_dict(value, field, allowed_keys):
         raise ValidationError(field, value, "expected an object")
     for key in value:
         if key not in allowed_keys:
-            raise ValidationError(field + "." + str(key), value[key],
-                                  "unknown field; allowed: " + ", ".join(allowed_keys))
+            raise ValidationError(
+                field + "." + str(key),
+                value[key],
+                "unknown field; allowed: " + ", ".join(allowed_keys),
+            )
 
 
 def _check_int(value, field, low, high):
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationError(field, value, "a whole number from " + str(low) + " to " + str(high))
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not low <= value <= high
+    ):
+        raise ValidationError(
+            field, value, "a whole number from " + str(low) + " to " + str(high)
+        )
     return value
 
 
@@ -29,10 +38,14 @@ def validate_site(raw, field="site"):
     _check_dict(raw, field, SITE_FIELDS)
     return {
         "title": clean_text(raw.get("title"), field + ".title", limits.SITE_TITLE_MAX),
-        "event": clean_text(raw.get("event", ""), field + ".event", limits.SITE_EVENT_MAX, False),
+        "event": clean_text(
+            raw.get("event", ""), field + ".event", limits.SITE_EVENT_MAX, False
+        ),
         "announcement": clean_text(
-            raw.get("announcement", ""), field + ".announcement",
-            limits.SITE_ANNOUNCEMENT_MAX, False,
+            raw.get("announcement", ""),
+            field + ".announcement",
+            limits.SITE_ANNOUNCEMENT_MAX,
+            False,
         ),
     }
 
@@ -48,7 +61,9 @@ def validate_score(raw, field):
 
 def validate_tags(raw, field):
     if not isinstance(raw, (list, tuple)) or len(raw) > limits.TAGS_MAX:
-        raise ValidationError(field, raw, "a list of at most " + str(limits.TAGS_MAX) + " tags")
+        raise ValidationError(
+            field, raw, "a list of at most " + str(limits.TAGS_MAX) + " tags"
+        )
     tags = []
     for index, tag in enumerate(raw):
         tag_field = field + "[" + str(index) + "]"
@@ -69,12 +84,16 @@ def validate_stream(raw, field="stream"):
     if stream_id is None:
         stream_id = slug_id(name, limits.STREAM_ID_MAX) or "stream"
     elif not is_slug(stream_id, limits.STREAM_ID_MAX):
-        raise ValidationError(field + ".id", stream_id, "lowercase letters, digits and dashes")
+        raise ValidationError(
+            field + ".id", stream_id, "lowercase letters, digits and dashes"
+        )
     return {
         "id": stream_id,
         "name": name,
         "url": normalise_url(raw.get("url"), field + ".url"),
-        "info": clean_text(raw.get("info", ""), field + ".info", limits.STREAM_INFO_MAX, False),
+        "info": clean_text(
+            raw.get("info", ""), field + ".info", limits.STREAM_INFO_MAX, False
+        ),
         "score": validate_score(raw.get("score", [0, 0]), field + ".score"),
         "language": clean_text(
             raw.get("language", ""), field + ".language", limits.LANGUAGE_MAX, False
@@ -94,10 +113,15 @@ def validate_streams(raw, field):
         if "id" not in item:
             stream["id"] = unique_id(stream["id"], ids, limits.STREAM_ID_MAX)
         if stream["id"] in ids:
-            raise ValidationError(field + "[" + str(label) + "].id", stream["id"], "a unique id")
+            raise ValidationError(
+                field + "[" + str(label) + "].id", stream["id"], "a unique id"
+            )
         if stream["name"].lower() in names:
-            raise ValidationError(field + "[" + str(label) + "].name", stream["name"],
-                                  "a name no other stream in this region has")
+            raise ValidationError(
+                field + "[" + str(label) + "].name",
+                stream["name"],
+                "a name no other stream in this region has",
+            )
         ids.append(stream["id"])
         names.append(stream["name"].lower())
         streams.append(stream)
@@ -109,15 +133,24 @@ def validate_region(raw, field="region", with_streams=True):
     _check_dict(raw, field, keys)
     region_id = raw.get("id")
     if not is_slug(region_id, limits.REGION_ID_MAX):
-        raise ValidationError(field + ".id", region_id,
-                              "lowercase letters, digits and single dashes, such as north-america")
+        raise ValidationError(
+            field + ".id",
+            region_id,
+            "lowercase letters, digits and single dashes, such as north-america",
+        )
     region = {
         "id": region_id,
-        "title": clean_text(raw.get("title"), field + ".title", limits.REGION_TITLE_MAX),
-        "order": _check_int(raw.get("order", 0), field + ".order", 0, limits.REGION_ORDER_MAX),
+        "title": clean_text(
+            raw.get("title"), field + ".title", limits.REGION_TITLE_MAX
+        ),
+        "order": _check_int(
+            raw.get("order", 0), field + ".order", 0, limits.REGION_ORDER_MAX
+        ),
         "no_streams_text": clean_text(
-            raw.get("no_streams_text", ""), field + ".no_streams_text",
-            limits.NO_STREAMS_TEXT_MAX, False,
+            raw.get("no_streams_text", ""),
+            field + ".no_streams_text",
+            limits.NO_STREAMS_TEXT_MAX,
+            False,
         ),
     }
     if with_streams:
@@ -133,13 +166,16 @@ def region_sort_key(region):
 
 def validate_regions(raw):
     if not isinstance(raw, (list, tuple)) or len(raw) > limits.REGIONS_MAX:
-        raise ValidationError("regions", raw,
-                              "a list of at most " + str(limits.REGIONS_MAX) + " regions")
+        raise ValidationError(
+            "regions", raw, "a list of at most " + str(limits.REGIONS_MAX) + " regions"
+        )
     regions, ids = [], []
     for index, item in enumerate(raw):
         region = validate_region(item, "regions[" + str(index) + "]")
         if region["id"] in ids:
-            raise ValidationError("regions[" + str(index) + "].id", region["id"], "a unique id")
+            raise ValidationError(
+                "regions[" + str(index) + "].id", region["id"], "a unique id"
+            )
         ids.append(region["id"])
         regions.append(region)
     regions.sort(key=region_sort_key)
@@ -163,7 +199,11 @@ def validate_state(raw):
     }
     size = state_size(state)
     if size > limits.STATE_MAX_BYTES:
-        raise ValidationError("state", str(size) + " bytes",
-                              "at most " + str(limits.STATE_MAX_BYTES) +
-                              " bytes of JSON, so a snapshot fits in one AWS IoT message")
+        raise ValidationError(
+            "state",
+            str(size) + " bytes",
+            "at most "
+            + str(limits.STATE_MAX_BYTES)
+            + " bytes of JSON, so a snapshot fits in one AWS IoT message",
+        )
     return state

@@ -209,7 +209,9 @@ class StaticSite:
         return response
 
     @staticmethod
-    def _whole_file(request: Request, served: Path, headers: dict, media: str) -> Response:
+    def _whole_file(
+        request: Request, served: Path, headers: dict, media: str
+    ) -> Response:
         """Serve a file that may be replaced at any moment (the prerendered page).
 
         Reading it in one go, with the ETag taken from those bytes, keeps the length,

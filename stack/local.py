@@ -99,10 +99,14 @@ class LocalStack:
             self.workdir / "redis", port=self.ports.redis
         ).start()
         self.services["mosquitto"] = MosquittoBroker(
-            self.workdir / "mosquitto", TOPIC_PREFIX,
-            tcp_port=self.ports.mqtt, ws_port=self.ports.mqtt_ws,
+            self.workdir / "mosquitto",
+            TOPIC_PREFIX,
+            tcp_port=self.ports.mqtt,
+            ws_port=self.ports.mqtt_ws,
         ).start()
-        self.services["moto"] = MotoServer(self.workdir / "moto", port=self.ports.moto).start()
+        self.services["moto"] = MotoServer(
+            self.workdir / "moto", port=self.ports.moto
+        ).start()
 
     def load_demo_if_empty(self) -> None:
         from store import Store
@@ -110,8 +114,12 @@ class LocalStack:
         store = Store.from_url(self.redis_url)
         try:
             if store.read()["version"] == 0:
-                store.replace(json.loads(DEMO_SNAPSHOT.read_text()), user="demo",
-                              action="import", summary="loaded the demo qualifier day")
+                store.replace(
+                    json.loads(DEMO_SNAPSHOT.read_text()),
+                    user="demo",
+                    action="import",
+                    summary="loaded the demo qualifier day",
+                )
                 logger.info("loaded the demo snapshot into an empty Redis")
         finally:
             store.client.close()
@@ -137,11 +145,20 @@ class LocalStack:
 
     def build_site(self) -> None:
         subprocess.run(
-            [sys.executable, str(ROOT / "build.py"), "--out", str(self.dist),
-             "--bootstrap-url", "/api/bootstrap",
-             "--connect-src", f"ws://{HOST}:{self.ports.mqtt_ws}",
-             "--connect-src", f"http://{HOST}:{self.ports.relay}"],
-            check=True, cwd=ROOT,
+            [
+                sys.executable,
+                str(ROOT / "build.py"),
+                "--out",
+                str(self.dist),
+                "--bootstrap-url",
+                "/api/bootstrap",
+                "--connect-src",
+                f"ws://{HOST}:{self.ports.mqtt_ws}",
+                "--connect-src",
+                f"http://{HOST}:{self.ports.relay}",
+            ],
+            check=True,
+            cwd=ROOT,
         )
 
     def _common_env(self) -> dict[str, str]:
@@ -151,37 +168,72 @@ class LocalStack:
         logs = self.workdir / "logs"
         broker = self.services["mosquitto"]
         return {
-            "bridge": PythonService("bridge", logs, ["-m", "bridge"], {
-                **self._common_env(),
-                "BRIDGE_TRANSPORT": "tcp",
-                "BRIDGE_ENDPOINT": HOST,
-                "BRIDGE_PORT": str(self.ports.mqtt),
-                "BRIDGE_USERNAME": broker.bridge_user,
-                "BRIDGE_PASSWORD": broker.bridge_password,
-                "BRIDGE_MAX_PUBLISH_RATE": str(self.bridge_rate),
-                "BRIDGE_HEALTH_HOST": HOST,
-                "BRIDGE_HEALTH_PORT": str(self.ports.bridge_health),
-            }, port=self.ports.bridge_health),
-            "relay": PythonService("relay", logs, ["-m", "relay"], {
-                **self._common_env(),
-                "RELAY_HOST": HOST,
-                "RELAY_PORT": str(self.ports.relay),
-                "RELAY_ALLOWED_ORIGINS": self.site_url.rstrip("/"),
-            }, port=self.ports.relay),
-            "admin": PythonService("admin", logs, ["-m", "admin.web"], {
-                **self._common_env(),
-                "ADMIN_HOST": HOST,
-                "ADMIN_PORT": str(self.ports.admin),
-                "ADMIN_SECRET_KEY": self.admin_secret,
-            }, port=self.ports.admin),
-            "prerender": PythonService("prerender", logs, ["-m", "prerender"], {
-                **self._common_env(),
-                "PRERENDER_DIST": str(self.dist),
-            }),
-            "gateway": PythonService("gateway", logs, [
-                "-m", "stack.gateway", "--dist", str(self.dist),
-                "--host", HOST, "--port", str(self.ports.gateway),
-            ], self._gateway_env(), port=self.ports.gateway),
+            "bridge": PythonService(
+                "bridge",
+                logs,
+                ["-m", "bridge"],
+                {
+                    **self._common_env(),
+                    "BRIDGE_TRANSPORT": "tcp",
+                    "BRIDGE_ENDPOINT": HOST,
+                    "BRIDGE_PORT": str(self.ports.mqtt),
+                    "BRIDGE_USERNAME": broker.bridge_user,
+                    "BRIDGE_PASSWORD": broker.bridge_password,
+                    "BRIDGE_MAX_PUBLISH_RATE": str(self.bridge_rate),
+                    "BRIDGE_HEALTH_HOST": HOST,
+                    "BRIDGE_HEALTH_PORT": str(self.ports.bridge_health),
+                },
+                port=self.ports.bridge_health,
+            ),
+            "relay": PythonService(
+                "relay",
+                logs,
+                ["-m", "relay"],
+                {
+                    **self._common_env(),
+                    "RELAY_HOST": HOST,
+                    "RELAY_PORT": str(self.ports.relay),
+                    "RELAY_ALLOWED_ORIGINS": self.site_url.rstrip("/"),
+                },
+                port=self.ports.relay,
+            ),
+            "admin": PythonService(
+                "admin",
+                logs,
+                ["-m", "admin.web"],
+                {
+                    **self._common_env(),
+                    "ADMIN_HOST": HOST,
+                    "ADMIN_PORT": str(self.ports.admin),
+                    "ADMIN_SECRET_KEY": self.admin_secret,
+                },
+                port=self.ports.admin,
+            ),
+            "prerender": PythonService(
+                "prerender",
+                logs,
+                ["-m", "prerender"],
+                {
+                    **self._common_env(),
+                    "PRERENDER_DIST": str(self.dist),
+                },
+            ),
+            "gateway": PythonService(
+                "gateway",
+                logs,
+                [
+                    "-m",
+                    "stack.gateway",
+                    "--dist",
+                    str(self.dist),
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(self.ports.gateway),
+                ],
+                self._gateway_env(),
+                port=self.ports.gateway,
+            ),
         }
 
     def _gateway_env(self) -> dict[str, str]:

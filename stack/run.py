@@ -13,10 +13,17 @@ logger = logging.getLogger("stack")
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workdir", type=Path, default=Path(".stack"),
-                        help="folder for data, logs and the built site (default: .stack)")
-    parser.add_argument("--no-demo", action="store_true",
-                        help="do not load the demo qualifier day into an empty Redis")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(".stack"),
+        help="folder for data, logs and the built site (default: .stack)",
+    )
+    parser.add_argument(
+        "--no-demo",
+        action="store_true",
+        help="do not load the demo qualifier day into an empty Redis",
+    )
     return parser.parse_args(argv)
 
 
@@ -25,7 +32,8 @@ def print_urls(stack: LocalStack, admin_password: str | None) -> None:
         login = f"log in as admin / {admin_password} (created now; shown once)"
     else:
         login = "log in with an existing account (new password: qualifiers user set-password NAME)"
-    print(f"""
+    print(
+        f"""
 Qualifier Hub is running on loopback:
   viewer page   {stack.site_url}
   admin         {stack.admin_url}   {login}
@@ -34,8 +42,10 @@ Qualifier Hub is running on loopback:
   MQTT          tcp://127.0.0.1:{stack.ports.mqtt}  ws://127.0.0.1:{stack.ports.mqtt_ws}/mqtt
 Animate a qualifier day:
   .venv/bin/qualifiers replay stack/demo/qualifier-day.edits.jsonl --speed 60
-Logs are in {stack.workdir / 'logs'}. Press Ctrl-C to stop.
-""", flush=True)
+Logs are in {stack.workdir / "logs"}. Press Ctrl-C to stop.
+""",
+        flush=True,
+    )
 
 
 def main(argv=None) -> None:

@@ -37,7 +37,9 @@ def wait_for_port(port: int, timeout: float = 15.0, process=None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise ServiceError(f"process {process.args[0]} exited with {process.returncode}")
+            raise ServiceError(
+                f"process {process.args[0]} exited with {process.returncode}"
+            )
         with contextlib.suppress(OSError), socket.create_connection((HOST, port), 0.2):
             return
         time.sleep(0.05)
@@ -67,7 +69,9 @@ class Service:
             )
         for port in self.ports():
             wait_for_port(port, process=self.process)
-        logger.info("%s started, pid %s, ports %s", self.name, self.process.pid, self.ports())
+        logger.info(
+            "%s started, pid %s, ports %s", self.name, self.process.pid, self.ports()
+        )
         return self
 
     def stop(self, kill: bool = False, timeout: float = 10.0) -> None:
@@ -108,15 +112,22 @@ class RedisServer(Service):
     def command(self) -> list[str]:
         return [
             shutil.which("redis-server") or "redis-server",
-            "--bind", HOST,
-            "--port", str(self.port),
-            "--dir", str(self.workdir),
-            "--save", "",
-            "--appendonly", "yes" if self.appendonly else "no",
+            "--bind",
+            HOST,
+            "--port",
+            str(self.port),
+            "--dir",
+            str(self.workdir),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.appendonly else "no",
             # Every acknowledged commit is on disk, so a killed Redis never comes back
             # at an older version than viewers have already seen.
-            "--appendfsync", "always",
-            "--protected-mode", "yes",
+            "--appendfsync",
+            "always",
+            "--protected-mode",
+            "yes",
         ]
 
     def ports(self) -> list[int]:
@@ -154,7 +165,11 @@ class MosquittoBroker(Service):
         return f"ws://{HOST}:{self.ws_port}/mqtt"
 
     def command(self) -> list[str]:
-        return [shutil.which("mosquitto") or "/usr/sbin/mosquitto", "-c", str(self._write_config())]
+        return [
+            shutil.which("mosquitto") or "/usr/sbin/mosquitto",
+            "-c",
+            str(self._write_config()),
+        ]
 
     def ports(self) -> list[int]:
         return [self.tcp_port, self.ws_port]
@@ -229,8 +244,14 @@ def python_env(**overrides: str) -> dict[str, str]:
 class PythonService(Service):
     """One of the project's own services, run as `python -m MODULE ARGS`."""
 
-    def __init__(self, name: str, workdir: Path, args: list[str], env: dict[str, str],
-                 port: int | None = None):
+    def __init__(
+        self,
+        name: str,
+        workdir: Path,
+        args: list[str],
+        env: dict[str, str],
+        port: int | None = None,
+    ):
         super().__init__(workdir)
         self.name = name
         self.args = args
@@ -246,8 +267,11 @@ class PythonService(Service):
     def start(self) -> "PythonService":
         with open(self.workdir / f"{self.name}.log", "ab") as log:
             self.process = subprocess.Popen(
-                self.command(), stdout=log, stderr=subprocess.STDOUT,
-                env=python_env(**self.env), cwd=Path(__file__).parents[1],
+                self.command(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=python_env(**self.env),
+                cwd=Path(__file__).parents[1],
             )
         for port in self.ports():
             wait_for_port(port, timeout=30, process=self.process)

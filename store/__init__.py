@@ -3,4 +3,10 @@
 from store.errors import ConflictError, CorruptStateError, StoreError, StoreUnavailable
 from store.store import Store
 
-__all__ = ["ConflictError", "CorruptStateError", "Store", "StoreError", "StoreUnavailable"]
+__all__ = [
+    "ConflictError",
+    "CorruptStateError",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+]

@@ -182,17 +182,31 @@ class Store:
                 return new
         raise ConflictError(f"{action} failed: the data kept changing; try again")
 
-    def replace(self, new_state, user, action="import", summary="replaced the whole state"):
+    def replace(
+        self, new_state, user, action="import", summary="replaced the whole state"
+    ):
         clean = validate_state(new_state)
         return self.apply(lambda state: clean, user, action, summary)
 
     def _try_commit(self, state, new, ops, user, action, summary):
         delta = {"from": state["version"], "to": new["version"], "ops": ops}
-        undo = {"from": new["version"], "to": state["version"], "ops": deltas.diff(new, state)}
+        undo = {
+            "from": new["version"],
+            "to": state["version"],
+            "ops": deltas.diff(new, state),
+        }
         args = [
-            state["version"], encode(new), encode(delta), self.keys.notify,
-            CHANGES_MAXLEN, AUDIT_MAXLEN, user, f"{time.time():.3f}", action,
-            summary, encode(undo),
+            state["version"],
+            encode(new),
+            encode(delta),
+            self.keys.notify,
+            CHANGES_MAXLEN,
+            AUDIT_MAXLEN,
+            user,
+            f"{time.time():.3f}",
+            action,
+            summary,
+            encode(undo),
         ]
         keys = [self.keys.state, self.keys.version, self.keys.changes, self.keys.audit]
         try:
@@ -202,7 +216,9 @@ class Store:
         if _text(status) == "ok":
             logger.debug("committed version %s by %s: %s", version, user, action)
             return True
-        logger.info("version moved to %s during %s by %s; retrying", version, action, user)
+        logger.info(
+            "version moved to %s during %s by %s; retrying", version, action, user
+        )
         return False
 
     def _check_conflict(self, base_version, ops):
@@ -219,8 +235,13 @@ class Store:
             if _overlaps(mine, theirs):
                 clashes.append(entry)
         if clashes:
-            what = sorted({_describe(key) for entry in clashes
-                           for key in deltas.touched(entry["redo"]["ops"])})
+            what = sorted(
+                {
+                    _describe(key)
+                    for entry in clashes
+                    for key in deltas.touched(entry["redo"]["ops"])
+                }
+            )
             who = ", ".join(sorted({entry["user"] for entry in clashes}))
             last = clashes[-1]["version"]
             raise ConflictError(
@@ -235,10 +256,13 @@ class Store:
         """Return audit entries with version > `after` as dicts."""
         try:
             if newest_first:
-                rows = self.client.xrevrange(self.keys.audit, min=f"{after + 1}-0",
-                                             count=limit)
+                rows = self.client.xrevrange(
+                    self.keys.audit, min=f"{after + 1}-0", count=limit
+                )
             else:
-                rows = self.client.xrange(self.keys.audit, min=f"{after + 1}-0", count=limit)
+                rows = self.client.xrange(
+                    self.keys.audit, min=f"{after + 1}-0", count=limit
+                )
         except redis.RedisError as exc:
             raise StoreUnavailable(f"Redis read failed: {exc}") from exc
         return [self._audit_entry(fields) for _, fields in rows]
@@ -256,16 +280,20 @@ class Store:
         """Return the state as it was at `version`, rebuilt from the audit log."""
         state = self.read()
         if version > state["version"] or version < 0:
-            raise ValidationError("version", version,
-                                  f"a version from 0 to {state['version']}")
+            raise ValidationError(
+                "version", version, f"a version from 0 to {state['version']}"
+            )
         entries = self.audit(after=version, newest_first=True)
         if len(entries) != state["version"] - version:
-            raise ValidationError("version", version,
-                                  "a version the audit log still covers")
+            raise ValidationError(
+                "version", version, "a version the audit log still covers"
+            )
         for entry in entries:
             state = deltas.apply(state, entry["undo"])
         return state
 
     def revert(self, version, user):
         old = self.state_at(version)
-        return self.apply(lambda state: old, user, "revert", f"reverted to version {version}")
+        return self.apply(
+            lambda state: old, user, "revert", f"reverted to version {version}"
+        )

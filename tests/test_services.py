@@ -37,7 +37,9 @@ def test_mosquitto_rejects_anonymous_publish(mosquitto):
     received = []
     subscribed = threading.Event()
     subscriber = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    subscriber.on_message = lambda client, userdata, message: received.append(message.payload)
+    subscriber.on_message = lambda client, userdata, message: received.append(
+        message.payload
+    )
     subscriber.on_subscribe = lambda *args: subscribed.set()
     subscriber.connect("127.0.0.1", mosquitto.tcp_port)
     subscriber.loop_start()
@@ -46,7 +48,9 @@ def test_mosquitto_rejects_anonymous_publish(mosquitto):
 
     anonymous = connect(mosquitto.tcp_port)
     anonymous.publish(topic, b"forged", qos=1).wait_for_publish(5)
-    bridge = connect(mosquitto.tcp_port, mosquitto.bridge_user, mosquitto.bridge_password)
+    bridge = connect(
+        mosquitto.tcp_port, mosquitto.bridge_user, mosquitto.bridge_password
+    )
     bridge.publish(topic, b"real", qos=1).wait_for_publish(5)
 
     deadline = time.monotonic() + 5

@@ -566,7 +566,9 @@ def test_feed_entry_with_invalid_ops_is_skipped(
 
     edited = good_edit(store, "after an entry with invalid operations")
 
-    assert mqtt_viewer.wait_for_state(edited, PUBLISH_WAIT_SECONDS), mqtt_viewer.rejected
+    assert mqtt_viewer.wait_for_state(edited, PUBLISH_WAIT_SECONDS), (
+        mqtt_viewer.rejected
+    )
     assert mqtt_viewer.rejected == []
 
 

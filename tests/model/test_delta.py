@@ -10,14 +10,23 @@ from model.messages import check_message, decode, delta_message, encode
 from model.replica import APPLIED, DUPLICATE, GAP, SNAPSHOT, STALE, Replica
 from model.validate import validate_state
 
-BASE = validate_state({
-    "site": {"title": "Hub"},
-    "regions": [
-        {"id": "eu", "title": "EU", "order": 1, "streams": [
-            {"name": f"s{index}", "url": f"twitch.tv/s{index}"} for index in range(4)]},
-        {"id": "na", "title": "NA", "order": 2, "streams": []},
-    ],
-})
+BASE = validate_state(
+    {
+        "site": {"title": "Hub"},
+        "regions": [
+            {
+                "id": "eu",
+                "title": "EU",
+                "order": 1,
+                "streams": [
+                    {"name": f"s{index}", "url": f"twitch.tv/s{index}"}
+                    for index in range(4)
+                ],
+            },
+            {"id": "na", "title": "NA", "order": 2, "streams": []},
+        ],
+    }
+)
 
 
 def bumped(state, new):
@@ -31,15 +40,20 @@ def random_edit(state, rng):
     choice = rng.randrange(6)
     if choice == 0 or not streams:
         name = f"n{rng.randrange(10**6)}"
-        return edits.add_stream(state, region["id"], {"name": name, "url": f"twitch.tv/{name}"})
+        return edits.add_stream(
+            state, region["id"], {"name": name, "url": f"twitch.tv/{name}"}
+        )
     stream = rng.choice(streams)
     if choice == 1:
         return edits.remove_stream(state, region["id"], stream["id"])
     if choice == 2:
-        return edits.move_stream(state, region["id"], stream["id"], rng.choice([-2, -1, 1, 3]))
+        return edits.move_stream(
+            state, region["id"], stream["id"], rng.choice([-2, -1, 1, 3])
+        )
     if choice == 3:
-        return edits.upsert_region(state, {"id": region["id"], "title": "T",
-                                           "order": rng.randrange(5)})
+        return edits.upsert_region(
+            state, {"id": region["id"], "title": "T", "order": rng.randrange(5)}
+        )
     if choice == 4:
         return edits.set_site(state, {"event": f"day {rng.randrange(9)}"})
     return edits.bump_score(state, region["id"], stream["id"], rng.randrange(2))
@@ -80,7 +94,9 @@ def test_failed_apply_leaves_state_unchanged():
 
 
 def test_region_add_and_remove_round_trip():
-    added = bumped(BASE, edits.upsert_region(BASE, {"id": "cis", "title": "CIS", "order": 0}))
+    added = bumped(
+        BASE, edits.upsert_region(BASE, {"id": "cis", "title": "CIS", "order": 0})
+    )
     removed = bumped(added, edits.remove_region(added, "eu"))
     assert apply(BASE, make_delta(BASE, added)) == added
     assert apply(added, make_delta(added, removed)) == removed
@@ -112,7 +128,10 @@ def test_replica_applies_in_order_and_detects_gaps():
     replica = Replica()
 
     assert replica.on_message(delta_message(d1)) == GAP
-    assert replica.on_message({"type": "snapshot", "version": 0, "state": BASE}) == SNAPSHOT
+    assert (
+        replica.on_message({"type": "snapshot", "version": 0, "state": BASE})
+        == SNAPSHOT
+    )
     assert replica.on_message(delta_message(d2)) == GAP
     assert replica.state == BASE
     assert replica.on_message(delta_message(d1)) == APPLIED
@@ -136,11 +155,18 @@ def test_decode_checks_messages():
     new = bumped(BASE, edits.remove_stream(BASE, "eu", "s0"))
     message = delta_message(make_delta(BASE, new))
     assert decode(encode(message)) == message
-    for bad in ["{", "[]", '{"type": "x"}', '{"type": "delta", "from": 2, "to": 1, "ops": []}',
-                ('{"type": "delta", "from": 0, "to": 1, "ops": [["stream", "eu", {"name": "x",'
-                 ' "url": "javascript:1"}]]}'),
-                '{"type": "delta", "from": 0, "to": 1, "ops": [["explode"]]}',
-                '{"type": "snapshot", "version": 1, "state": {"site": {}}}']:
+    for bad in [
+        "{",
+        "[]",
+        '{"type": "x"}',
+        '{"type": "delta", "from": 2, "to": 1, "ops": []}',
+        (
+            '{"type": "delta", "from": 0, "to": 1, "ops": [["stream", "eu", {"name": "x",'
+            ' "url": "javascript:1"}]]}'
+        ),
+        '{"type": "delta", "from": 0, "to": 1, "ops": [["explode"]]}',
+        '{"type": "snapshot", "version": 1, "state": {"site": {}}}',
+    ]:
         with pytest.raises(ValidationError):
             decode(bad)
 

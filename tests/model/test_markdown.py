@@ -16,12 +16,19 @@ def test_parse_emphasis_and_links():
         text(" "),
         {"type": "strike", "children": [text("late")]},
         text(" "),
-        {"type": "link", "href": "https://liquipedia.net/x", "children": [text("bracket")]},
+        {
+            "type": "link",
+            "href": "https://liquipedia.net/x",
+            "children": [text("bracket")],
+        },
     ]
 
 
 def test_parse_nested_emphasis():
-    assert parse("**a *b* c**")[0]["children"][1] == {"type": "italic", "children": [text("b")]}
+    assert parse("**a *b* c**")[0]["children"][1] == {
+        "type": "italic",
+        "children": [text("b")],
+    }
 
 
 def test_parse_leaves_unclosed_markers_as_text():
@@ -37,7 +44,7 @@ def test_parse_escapes():
 
 
 def test_parse_keeps_html_as_text():
-    source = '<img src=x onerror=alert(1)><script>alert(1)</script>'
+    source = "<img src=x onerror=alert(1)><script>alert(1)</script>"
     assert parse(source) == [text(source)]
 
 
@@ -68,7 +75,10 @@ def test_parse_refuses_unsafe_links(target):
 
 
 def test_safe_href_decodes_references_and_trims():
-    assert safe_href(" &#104;ttps://x.example/a?b=1&amp;c=2 ") == "https://x.example/a?b=1&c=2"
+    assert (
+        safe_href(" &#104;ttps://x.example/a?b=1&amp;c=2 ")
+        == "https://x.example/a?b=1&c=2"
+    )
 
 
 def test_link_text_cannot_hold_links():

@@ -14,11 +14,15 @@ def test_clean_turns_line_breaks_into_spaces():
 
 
 def test_clean_keeps_emoji_and_combining_marks():
-    text = "Zoe\u0301 \U0001F468\u200D\U0001F469\u200D\U0001F467 \u05e9\u05dc\u05d5\u05dd"
+    text = (
+        "Zoe\u0301 \U0001f468\u200d\U0001f469\u200d\U0001f467 \u05e9\u05dc\u05d5\u05dd"
+    )
     assert clean_text(text, "name", 64) == text
 
 
-@pytest.mark.parametrize("blank", ["", "   ", "\u200b\u00a0\u3000", "\u202e\u202c", "\t\n"])
+@pytest.mark.parametrize(
+    "blank", ["", "   ", "\u200b\u00a0\u3000", "\u202e\u202c", "\t\n"]
+)
 def test_clean_rejects_whitespace_only(blank):
     with pytest.raises(ValidationError, match="name.*visible text"):
         clean_text(blank, "name", 64)

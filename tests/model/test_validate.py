@@ -13,11 +13,28 @@ DEMO = Path(__file__).parents[2] / "stack" / "demo" / "qualifier-day.snapshot.js
 STATE = {
     "site": {"title": "Qualifier Hub", "event": "Day 2", "announcement": ""},
     "regions": [
-        {"id": "sea", "title": "SEA", "order": 5, "no_streams_text": "None", "streams": []},
-        {"id": "europe", "title": "Europe", "order": 2, "streams": [
-            {"name": "Alpha", "url": "twitch.tv/alpha", "info": "*hi*",
-             "score": [1, 2], "language": "English", "tags": ["Bo3", "bo3", "LAN"]},
-        ]},
+        {
+            "id": "sea",
+            "title": "SEA",
+            "order": 5,
+            "no_streams_text": "None",
+            "streams": [],
+        },
+        {
+            "id": "europe",
+            "title": "Europe",
+            "order": 2,
+            "streams": [
+                {
+                    "name": "Alpha",
+                    "url": "twitch.tv/alpha",
+                    "info": "*hi*",
+                    "score": [1, 2],
+                    "language": "English",
+                    "tags": ["Bo3", "bo3", "LAN"],
+                },
+            ],
+        },
     ],
 }
 
@@ -87,19 +104,32 @@ def test_validate_rejects_duplicate_names_and_ids():
 
 
 def test_validate_gives_colliding_names_distinct_ids():
-    streams = [{"name": "A b", "url": "twitch.tv/a"}, {"name": "a-b", "url": "twitch.tv/b"}]
-    state = validate_state({"site": {"title": "t"}, "regions": [
-        {"id": "x", "title": "X", "streams": streams}]})
+    streams = [
+        {"name": "A b", "url": "twitch.tv/a"},
+        {"name": "a-b", "url": "twitch.tv/b"},
+    ]
+    state = validate_state(
+        {
+            "site": {"title": "t"},
+            "regions": [{"id": "x", "title": "X", "streams": streams}],
+        }
+    )
     assert [s["id"] for s in state["regions"][0]["streams"]] == ["a-b", "a-b-2"]
 
 
 def test_validate_enforces_the_byte_budget():
     streams = [
-        {"name": f"caster{index}", "url": f"twitch.tv/{'x' * 200}{index}",
-         "info": "é" * limits.STREAM_INFO_MAX, "language": "English"}
+        {
+            "name": f"caster{index}",
+            "url": f"twitch.tv/{'x' * 200}{index}",
+            "info": "é" * limits.STREAM_INFO_MAX,
+            "language": "English",
+        }
         for index in range(limits.STREAMS_PER_REGION_MAX)
     ]
-    regions = [{"id": f"r{index}", "title": "R", "streams": streams} for index in range(3)]
+    regions = [
+        {"id": f"r{index}", "title": "R", "streams": streams} for index in range(3)
+    ]
     with pytest.raises(ValidationError, match="state.*bytes"):
         validate_state({"site": {"title": "t"}, "regions": regions})
 

@@ -10,10 +10,25 @@ from store import ConflictError, CorruptStateError, Store, StoreUnavailable
 SNAPSHOT = {
     "site": {"title": "Qualifier Hub", "event": "Day 2"},
     "regions": [
-        {"id": "europe", "title": "Europe", "order": 1, "streams": [
-            {"name": "Alpha", "url": "twitch.tv/alpha", "score": [0, 0], "language": "English"},
-            {"name": "Beta", "url": "twitch.tv/beta", "score": [1, 0], "language": "German"},
-        ]},
+        {
+            "id": "europe",
+            "title": "Europe",
+            "order": 1,
+            "streams": [
+                {
+                    "name": "Alpha",
+                    "url": "twitch.tv/alpha",
+                    "score": [0, 0],
+                    "language": "English",
+                },
+                {
+                    "name": "Beta",
+                    "url": "twitch.tv/beta",
+                    "score": [1, 0],
+                    "language": "German",
+                },
+            ],
+        },
         {"id": "sea", "title": "SEA", "order": 2, "streams": []},
     ],
 }
@@ -31,8 +46,11 @@ def test_replace_bumps_version_and_feeds_everything(store, redis_client):
     pubsub.subscribe(store.keys.notify)
     pubsub.get_message(timeout=1)
 
-    state = store.apply(lambda s: edits.update_stream(s, "europe", "alpha", {"score": [2, 1]}),
-                        user="mod", action="score")
+    state = store.apply(
+        lambda s: edits.update_stream(s, "europe", "alpha", {"score": [2, 1]}),
+        user="mod",
+        action="score",
+    )
 
     assert state["version"] == 2
     assert store.read() == state
@@ -50,8 +68,13 @@ def test_replace_bumps_version_and_feeds_everything(store, redis_client):
 
 def test_changes_since_resumes_and_detects_trim(store, redis_client):
     for score in range(2, 5):
-        store.apply(lambda s, n=score: edits.update_stream(s, "europe", "beta", {"score": [n, 0]}),
-                    user="mod", action="score")
+        store.apply(
+            lambda s, n=score: edits.update_stream(
+                s, "europe", "beta", {"score": [n, 0]}
+            ),
+            user="mod",
+            action="score",
+        )
     deltas = store.changes_since(2)
     assert [(d["from"], d["to"]) for d in deltas] == [(2, 3), (3, 4)]
     assert store.changes_since(4) == []
@@ -62,23 +85,37 @@ def test_changes_since_resumes_and_detects_trim(store, redis_client):
 
 def test_stale_edit_on_same_stream_conflicts(store):
     loaded = store.read()["version"]
-    store.apply(lambda s: edits.update_stream(s, "europe", "alpha", {"info": "first"}),
-                user="alice", action="edit")
+    store.apply(
+        lambda s: edits.update_stream(s, "europe", "alpha", {"info": "first"}),
+        user="alice",
+        action="edit",
+    )
 
     with pytest.raises(ConflictError, match="stream 'alpha' in region 'europe'.*alice"):
-        store.apply(lambda s: edits.update_stream(s, "europe", "alpha", {"info": "second"}),
-                    user="bob", action="edit", base_version=loaded)
+        store.apply(
+            lambda s: edits.update_stream(s, "europe", "alpha", {"info": "second"}),
+            user="bob",
+            action="edit",
+            base_version=loaded,
+        )
 
     assert store.read()["regions"][0]["streams"][0]["info"] == "first"
 
 
 def test_stale_edit_on_other_stream_applies(store):
     loaded = store.read()["version"]
-    store.apply(lambda s: edits.update_stream(s, "europe", "alpha", {"info": "first"}),
-                user="alice", action="edit")
+    store.apply(
+        lambda s: edits.update_stream(s, "europe", "alpha", {"info": "first"}),
+        user="alice",
+        action="edit",
+    )
 
-    state = store.apply(lambda s: edits.update_stream(s, "europe", "beta", {"info": "second"}),
-                        user="bob", action="edit", base_version=loaded)
+    state = store.apply(
+        lambda s: edits.update_stream(s, "europe", "beta", {"info": "second"}),
+        user="bob",
+        action="edit",
+        base_version=loaded,
+    )
 
     infos = [stream["info"] for stream in state["regions"][0]["streams"]]
     assert infos == ["first", "second"]
@@ -87,9 +124,13 @@ def test_stale_edit_on_other_stream_applies(store):
 def test_invalid_edit_stores_nothing(store, redis_client):
     before = redis_client.get(store.keys.state)
     with pytest.raises(ValidationError, match="url"):
-        store.apply(lambda s: edits.update_stream(s, "europe", "alpha",
-                                                  {"url": "javascript:alert(1)"}),
-                    user="mod", action="edit")
+        store.apply(
+            lambda s: edits.update_stream(
+                s, "europe", "alpha", {"url": "javascript:alert(1)"}
+            ),
+            user="mod",
+            action="edit",
+        )
     assert redis_client.get(store.keys.state) == before
     assert redis_client.xlen(store.keys.changes) == 1
 
@@ -101,7 +142,9 @@ def test_no_op_edit_keeps_version(store):
 
 def test_revert_restores_old_state(store):
     original = store.read()
-    store.apply(lambda s: edits.remove_stream(s, "europe", "alpha"), user="m", action="rm")
+    store.apply(
+        lambda s: edits.remove_stream(s, "europe", "alpha"), user="m", action="rm"
+    )
     store.apply(lambda s: edits.remove_region(s, "sea"), user="m", action="rm")
 
     reverted = store.revert(original["version"], user="admin")
@@ -119,7 +162,9 @@ def test_corrupt_state_is_reported(store, redis_client):
 def test_unreachable_redis_raises_store_unavailable():
     from stack.services import free_port
 
-    store = Store.from_url(f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5)
+    store = Store.from_url(
+        f"redis://127.0.0.1:{free_port()}/0", socket_connect_timeout=0.5
+    )
     with pytest.raises(StoreUnavailable):
         store.read()
     store.client.close()

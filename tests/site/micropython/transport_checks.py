@@ -81,7 +81,6 @@ assert stream.closed.is_set()
 assert stream.reason == sse.REJECTED
 
 
-
 class FakeShim:
     """Records the calls transport.Link makes on site/mqtt_shim.js."""
 
