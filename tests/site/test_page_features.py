@@ -245,6 +245,10 @@ def test_score_change_highlighted_and_announced(
     assert "changed" in card.get_attribute("class")
     other = probe.page.locator('li[data-stream="rucaster"]')
     assert "changed" not in other.get_attribute("class")
+    # The highlight shows at once: the fade waits out its delay on the first keyframe.
+    shadow = "element => getComputedStyle(element).boxShadow"
+    assert "inset" in card.evaluate(shadow)
+    assert other.evaluate(shadow) == "none"
     assert wait_until(
         probe.page,
         lambda: "Bravo: BravoCaster 2 – 1" in probe.page.text_content("#announcer"),
