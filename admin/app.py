@@ -7,13 +7,13 @@ from pathlib import Path
 import redis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from admin.auth import action, page
+from admin.body_limit import BodyLimitPageMiddleware
 from admin.config import AdminConfig, load_config
 from admin.errors import CsrfError, NotFound, PermissionDenied
 from admin.pages import render
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
 SESSION_COOKIE = "qh_admin_session"
 # The largest form is a stream edit of a few hundred characters; anything far
-# bigger is rejected with 413 before the form parser reads it.
+# bigger gets a 413 error page before the form parser reads it, and nothing is stored.
 MAX_BODY_BYTES = 64 * 1024
 SECURITY_HEADERS = {
     # Scripts only from this site's static files: no inline script runs, whatever
@@ -182,7 +182,6 @@ def create_app(config: AdminConfig | None = None, client: redis.Redis | None = N
     )
     middleware = [
         Middleware(SecurityHeadersMiddleware),
-        Middleware(RequestBodyLimitMiddleware, max_body_size=MAX_BODY_BYTES),
         Middleware(
             SessionMiddleware,
             secret_key=config.secret_key,
@@ -191,6 +190,8 @@ def create_app(config: AdminConfig | None = None, client: redis.Redis | None = N
             same_site="strict",
             https_only=config.secure_cookies,
         ),
+        # Inside SessionMiddleware, so the 413 page shows who is logged in.
+        Middleware(BodyLimitPageMiddleware, max_body_size=MAX_BODY_BYTES),
     ]
     exception_handlers = {
         CsrfError: _error_page("Form expired", 403),
