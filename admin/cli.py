@@ -238,11 +238,12 @@ def stream_update(args) -> None:
 
 
 def stream_remove(args) -> None:
-    state = editing.remove_stream_named(
+    state, removed = editing.remove_stream_named(
         _store(args), _actor(args), args.region, args.name
     )
     print(
-        f"removed stream {args.name} from {args.region}, now at version {state['version']}"
+        f"removed stream {removed['name']} from {args.region},"
+        f" now at version {state['version']}"
     )
 
 

@@ -40,11 +40,12 @@ def update_stream(store, user, region_id, stream_id, changes, base_version=None)
 
 
 def remove_stream(store, user, region_id, stream_id, base_version=None):
-    return _commit(
+    """Remove a stream. Return the new state and the stream as it was before removal."""
+    return _remove_found_stream(
         store,
         user,
-        lambda state: edits.remove_stream(state, region_id, stream_id),
-        "remove-stream",
+        region_id,
+        lambda state: edits.find_stream(state, region_id, stream_id),
         f"removed stream {stream_id} from {region_id}",
         base_version,
     )
@@ -65,16 +66,29 @@ def update_stream_named(store, user, region_id, name, changes):
 
 
 def remove_stream_named(store, user, region_id, name):
-    return _commit(
+    """Remove the stream called `name`. Return the new state and the removed stream."""
+    return _remove_found_stream(
         store,
         user,
-        lambda state: edits.remove_stream(
-            state, region_id, _id_of(state, region_id, name)
-        ),
-        "remove-stream",
+        region_id,
+        lambda state: edits.find_stream(state, region_id, name=name),
         f"removed stream {name!r} from {region_id}",
         None,
     )
+
+
+def _remove_found_stream(store, user, region_id, find, summary, base_version):
+    # `find` runs on the state that each commit attempt applies to. Store.apply tries
+    # again after a concurrent commit, so the last stream found is the one removed.
+    removed = []
+
+    def edit(state):
+        stream = find(state)
+        removed.append(stream)
+        return edits.remove_stream(state, region_id, stream["id"])
+
+    new = _commit(store, user, edit, "remove-stream", summary, base_version)
+    return new, removed[-1]
 
 
 def _id_of(state, region_id, name):

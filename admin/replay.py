@@ -78,7 +78,8 @@ def apply_edit(store, user: str, record: dict) -> dict:
         return editing.update_stream_named(
             store, user, region_id, record["name"], record["changes"]
         )
-    return editing.remove_stream_named(store, user, region_id, record["name"])
+    new, _ = editing.remove_stream_named(store, user, region_id, record["name"])
+    return new
 
 
 def replay(

@@ -17,12 +17,13 @@ def services(request):
 def commit_form(request, user, form, key, edit, show_page, done_url, done_message):
     """Run `edit(base_version)`; on success redirect to `done_url` with a flash message.
 
-    On a rejected edit nothing is stored and `show_page(error, status_code)` renders
-    the page again with the reason next to the form called `key`.
+    `done_message` is the message, or a function that builds it from what `edit`
+    returned. On a rejected edit nothing is stored and `show_page(error, status_code)`
+    renders the page again with the reason next to the form called `key`.
     """
     try:
         base = base_version(form)
-        edit(base)
+        result = edit(base)
     except ValidationError as exc:
         return show_page(form_error(key, exc, form), 400)
     except NotFoundError as exc:
@@ -38,6 +39,8 @@ def commit_form(request, user, form, key, edit, show_page, done_url, done_messag
         # the conflict message can resubmit to apply their values on top.
         current = services(request).store.read()["version"]
         return show_page(form_error(key, exc, form, base_version=current), 409)
+    if callable(done_message):
+        done_message = done_message(result)
     flash(request, done_message)
     return redirect(done_url)
 

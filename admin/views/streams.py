@@ -54,9 +54,10 @@ def remove_stream(request, user, form):
     region_id, stream_id = _target(request)
 
     def edit(base):
-        editing.remove_stream(store, user.name, region_id, stream_id, base)
+        _, removed = editing.remove_stream(store, user.name, region_id, stream_id, base)
+        return removed["name"]
 
-    return _commit(request, user, form, edit, f"Removed stream {stream_id}.")
+    return _commit(request, user, form, edit, lambda name: f"Removed stream {name}.")
 
 
 def move_stream(request, user, form):

@@ -210,6 +210,15 @@ def test_stream_add_update_remove(run, store):
     assert added["id"] not in [s["id"] for s in store.read()["regions"][3]["streams"]]
 
 
+def test_stream_remove_prints_stored_name(run, store):
+    run("import", str(SNAPSHOT))
+
+    status, out, err = run("stream", "remove", "europe", " mangoecho_GG ")
+
+    assert status == 0, err
+    assert out == "removed stream MangoEcho_gg from europe, now at version 2\n"
+
+
 def test_stream_add_bad_url_stores_nothing(run, store):
     run("import", str(SNAPSHOT))
 

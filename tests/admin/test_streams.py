@@ -209,6 +209,15 @@ def test_remove_stream(moderator, store):
     assert "mangoecho-gg" not in stream_ids(store)
 
 
+def test_remove_stream_flash_names_stream(moderator):
+    fields = form_fields(moderator, "/regions/europe")
+    moderator.post("/regions/europe/streams/mangoecho-gg/delete", data=fields)
+
+    page = moderator.get("/regions/europe").text
+
+    assert flash(page) == "Removed stream MangoEcho_gg."
+
+
 def test_stale_edit_conflicts_and_names_change(moderator, store):
     fields = form_fields(moderator, "/regions/europe")
     editing.update_stream(store, "rival", "europe", "mangoecho-gg", {"score": [1, 0]})
