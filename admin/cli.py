@@ -9,6 +9,7 @@ import importlib
 import logging
 import os
 import sys
+from pathlib import Path
 
 import redis
 from tqdm import tqdm
@@ -190,7 +191,14 @@ def user_set_password(args) -> None:
 
 
 def state_import(args) -> None:
-    state = import_state(_store(args), _actor(args), args.file)
+    result = import_state(_store(args), _actor(args), args.file)
+    state = result.state
+    if not result.changed:
+        print(
+            f"no changes: {Path(args.file).name} matches version {state['version']},"
+            " so nothing was imported"
+        )
+        return
     streams = sum(len(region["streams"]) for region in state["regions"])
     print(
         f"imported {len(state['regions'])} regions and {streams} streams"

@@ -1,6 +1,7 @@
 """Import and export the whole state as JSON, in the format of the demo snapshot."""
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from admin.errors import InputError
@@ -27,18 +28,38 @@ def read_json(path: Path):
         ) from None
 
 
-def import_state(store, user, path: Path) -> dict:
-    """Replace the stored state with the snapshot in `path`; return the new state.
+@dataclass(frozen=True)
+class ImportResult:
+    """The stored state after an import, and whether the import committed a version."""
+
+    state: dict
+    changed: bool
+
+
+def import_state(store, user, path: Path) -> ImportResult:
+    """Replace the stored state with the snapshot in `path`.
 
     The whole file is validated first, so a bad file stores nothing. Stream ids and
     `version` in the file are optional: streams without ids get them from their names,
-    and the stored version always moves forward from the current one.
+    and the stored version always moves forward from the current one. A file that
+    matches the current state commits nothing, and the result has `changed` False.
     """
     raw = read_json(path)
     if isinstance(raw, dict):
         raw = {key: value for key, value in raw.items() if key != "version"}
     state = validate_state(raw)
-    return store.replace(state, user, summary=f"imported {Path(path).name}")
+    base_versions = []
+
+    def replace(current):
+        base_versions.append(current["version"])
+        return state
+
+    summary = f"imported {Path(path).name}"
+    new = store.apply(replace, user, action="import", summary=summary)
+    # Store.apply returns the state it read when the edit changes nothing, and a
+    # state one version past it after a commit. It retries after a concurrent
+    # commit, so the last recorded version is from the attempt that returned.
+    return ImportResult(new, changed=new["version"] != base_versions[-1])
 
 
 def export_state(store) -> str:

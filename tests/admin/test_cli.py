@@ -79,6 +79,27 @@ def test_import_of_unchanged_state_adds_no_version(run, store, tmp_path):
     assert store.read()["version"] == 1
 
 
+def test_import_of_unchanged_state_says_so(run, store):
+    run("import", str(SNAPSHOT))
+    audit_entries = len(store.audit())
+
+    status, out, err = run("import", str(SNAPSHOT))
+
+    assert status == 0, err
+    assert out == (
+        f"no changes: {SNAPSHOT.name} matches version 1, so nothing was imported\n"
+    )
+    assert err == ""
+    assert len(store.audit()) == audit_entries
+
+
+def test_import_reports_new_version(run, store):
+    status, out, err = run("import", str(SNAPSHOT))
+
+    assert status == 0, err
+    assert out == "imported 6 regions and 18 streams as version 1\n"
+
+
 def test_import_keeps_demo_content(run, store):
     run("import", str(SNAPSHOT))
     state = store.read()
