@@ -6,6 +6,7 @@ from pathlib import Path
 import jinja2
 from starlette.templating import Jinja2Templates
 
+from model import limits
 from model.markdown import parse
 from model.urls import display_url
 
@@ -37,6 +38,11 @@ def make_environment() -> jinja2.Environment:
     environment.tests["web_url"] = is_web_url
     environment.filters["display_url"] = display_url
     environment.filters["timestamp"] = format_timestamp
+    # Templates take the forms' maxlength and max attributes from model.limits.
+    # NOTE: browsers count maxlength in UTF-16 code units, so text with emoji stops
+    # short of the model's limit, which counts code points after trimming. The model
+    # still rejects a URL that grows past its limit when normalised.
+    environment.globals["limits"] = limits
     return environment
 
 
