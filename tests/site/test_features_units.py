@@ -148,3 +148,130 @@ def test_announcer_rate_limits_and_merges(announce):
     assert first == "EU: A 1 – 0"
     assert held == "EU: A 1 – 0"
     assert later == "EU: A 2 – 0. EU: B 0 – 1"
+
+
+def test_pending_change_replaces_same_stream(announce):
+    pending = announce.PendingItems()
+    pending.add(("eu", "a"), "EU: A 1 – 0")
+    pending.add(("eu", "b"), "EU: B 0 – 1")
+    pending.add(("eu", "a"), "EU: A 2 – 0")
+
+    assert pending.take() == ["EU: B 0 – 1", "EU: A 2 – 0"]
+    assert len(pending) == 0
+
+
+def test_pending_same_stream_id_other_region(announce):
+    pending = announce.PendingItems()
+    pending.add(("eu", "a"), "EU: A 1 – 0")
+    pending.add(("na", "a"), "NA: A 0 – 1")
+
+    assert pending.take() == ["EU: A 1 – 0", "NA: A 0 – 1"]
+
+
+def test_pending_texts_without_key_all_kept(announce):
+    pending = announce.PendingItems()
+    pending.add(None, "Live updates interrupted, reconnecting.")
+    pending.add(None, "Live updates on.")
+    pending.retain(set())
+
+    assert pending.take() == [
+        "Live updates interrupted, reconnecting.",
+        "Live updates on.",
+    ]
+
+
+def test_pending_retain_drops_gone_streams(announce):
+    pending = announce.PendingItems()
+    pending.add(("eu", "a"), "EU: A 1 – 0")
+    pending.add(None, "Live updates paused.")
+    pending.add(("eu", "b"), "EU: B 0 – 1")
+    pending.retain({("eu", "b"), ("eu", "c")})
+
+    assert pending.take() == ["Live updates paused.", "EU: B 0 – 1"]
+
+
+def test_replaced_change_counts_as_latest(announce):
+    pending = announce.PendingItems()
+    for stream_id in "abcd":
+        pending.add(("eu", stream_id), "EU: " + stream_id.upper() + " 1 – 0")
+    pending.add(("eu", "a"), "EU: A 2 – 0")
+
+    text = announce.merge(pending.take())
+
+    assert text == "EU: C 1 – 0. EU: D 1 – 0. EU: A 2 – 0. 1 more changes"
+
+
+def run_announcer(announce, steps):
+    """Announce one change, run `steps(announcer)`, then let the 0.2 s interval pass.
+
+    Returns the element's text after the first announcement, right after `steps`
+    and once the interval is over.
+    """
+
+    async def scenario():
+        now = [100.0]
+        element = Element()
+        announcer = announce.Announcer(element, min_interval=0.2, clock=lambda: now[0])
+        announcer.announce_changes([(("eu", "a"), "EU: A 1 – 0")])
+        first = element.textContent
+        now[0] += 0.05
+        steps(announcer)
+        during_interval = element.textContent
+        now[0] += 0.2
+        await asyncio.sleep(0.3)
+        return first, during_interval, element.textContent
+
+    return run_coroutine(scenario())
+
+
+def test_announcer_reads_latest_score_only(announce):
+    def steps(announcer):
+        announcer.announce_changes([(("eu", "a"), "EU: A 2 – 0")])
+        announcer.announce_changes(
+            [(("eu", "b"), "EU: B 0 – 1"), (("eu", "a"), "EU: A 3 – 0")]
+        )
+
+    first, during_interval, after_interval = run_announcer(announce, steps)
+
+    assert first == "EU: A 1 – 0"
+    assert during_interval == "EU: A 1 – 0"
+    assert after_interval == "EU: B 0 – 1. EU: A 3 – 0"
+
+
+def test_announcer_skips_removed_stream(announce):
+    def steps(announcer):
+        announcer.announce_changes(
+            [(("eu", "a"), "EU: A 2 – 0"), (("eu", "b"), "EU: B 0 – 1")]
+        )
+        announcer.retain_streams({("eu", "b")})
+
+    first, during_interval, after_interval = run_announcer(announce, steps)
+
+    assert first == "EU: A 1 – 0"
+    assert during_interval == "EU: A 1 – 0"
+    assert after_interval == "EU: B 0 – 1"
+
+
+def test_announcer_keeps_status_when_streams_gone(announce):
+    def steps(announcer):
+        announcer.announce_changes([(("eu", "b"), "EU: B 0 – 1")])
+        announcer.announce_all(["Live updates paused."])
+        announcer.retain_streams(set())
+
+    first, during_interval, after_interval = run_announcer(announce, steps)
+
+    assert first == "EU: A 1 – 0"
+    assert during_interval == "EU: A 1 – 0"
+    assert after_interval == "Live updates paused."
+
+
+def test_announcer_silent_when_all_removed(announce):
+    def steps(announcer):
+        announcer.announce_changes([(("eu", "b"), "EU: B 0 – 1")])
+        announcer.retain_streams({("eu", "a")})
+
+    first, during_interval, after_interval = run_announcer(announce, steps)
+
+    assert first == "EU: A 1 – 0"
+    assert during_interval == "EU: A 1 – 0"
+    assert after_interval == "EU: A 1 – 0"

@@ -33,6 +33,16 @@ keys = overlay.KeySequence("obs")
 assert [keys.push(key) for key in "oBs"] == [False, False, True]
 assert tabs.next_index("ArrowLeft", 0, 3) == 2
 assert announce.merge(["a", "b", "c", "d"]) == "b. c. d. 1 more changes"
+pending = announce.PendingItems()
+pending.add(("eu", "a"), "A 1")
+pending.add(None, "paused")
+pending.add(("eu", "b"), "B 1")
+pending.add(("na", "a"), "NA A 1")
+pending.add(("eu", "a"), "A 2")
+pending.retain({("eu", "a"), ("eu", "c")})
+assert pending
+assert pending.take() == ["paused", "A 2"]
+assert not pending
 
 regions = [
     {"streams": [{"language": "B", "tags": ["x"]}, {"language": "a", "tags": []}]}
