@@ -68,7 +68,10 @@ class RegionView:
             self.region = region  # the server rendered all of it
 
     def update(self, region, highlight=False, changes=None):
-        """Show `region`; mark rebuilt cards when `highlight`, list score changes in `changes`."""
+        """Show `region`, marking rebuilt cards when `highlight`.
+
+        Score changes go into the list `changes` as ((region id, stream id), text).
+        """
         if region == self.region:
             return
         self.region = region
@@ -119,9 +122,17 @@ class RegionView:
 
 def _note_score(changes, region, old, new):
     if old["score"] != new["score"]:
-        changes.append(
-            region["title"] + ": " + new["name"] + " " + score_text(new["score"])
-        )
+        text = region["title"] + ": " + new["name"] + " " + score_text(new["score"])
+        changes.append(((region["id"], new["id"]), text))
+
+
+def stream_keys(state):
+    """Return the set of (region id, stream id) of every stream in `state`."""
+    keys = set()
+    for region in state["regions"]:
+        for stream in region["streams"]:
+            keys.add((region["id"], stream["id"]))
+    return keys
 
 
 def read_page_state(document):
@@ -210,8 +221,10 @@ class PageView:
         self._show_regions(highlight, changes)
         self.panels.setAttribute("data-version", str(state["version"]))
         self.select()
-        if changes and self.announcer is not None:
-            self.announcer.announce_all(changes)
+        if self.announcer is not None:
+            self.announcer.retain_streams(stream_keys(state))
+            if changes:
+                self.announcer.announce_changes(changes)
 
     def _show_regions(self, highlight=False, changes=None):
         shown = filter_regions(self.state["regions"], self.filters)

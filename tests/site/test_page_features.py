@@ -255,3 +255,67 @@ def test_score_change_highlighted_and_announced(
     )
     assert probe.page.get_attribute("#announcer", "aria-live") == "polite"
     assert probe.page.eval_on_selector_all("[aria-live]", "nodes => nodes.length") == 1
+
+
+def commit_and_wait(store, probe, action, edit):
+    """Commit `edit(state)` and wait until the page shows the new version."""
+    changed = store.apply(edit, user="site-tests", action=action)
+    probe.wait_version(changed["version"])
+
+
+def set_bravo_score(store, probe, stream_id, score):
+    commit_and_wait(
+        store,
+        probe,
+        "score",
+        lambda state: edits.update_stream(state, "bravo", stream_id, {"score": score}),
+    )
+
+
+def next_announcement(probe, previous):
+    """Wait until the announcer shows a text other than `previous`, and return it."""
+
+    def changed_text():
+        text = probe.page.text_content("#announcer")
+        return text if text != previous else None
+
+    return wait_until(probe.page, changed_text)
+
+
+def test_newer_score_replaces_pending_one(open_page, publish, store, regions_state):
+    publish(tagged_state(regions_state))
+    probe = open_page("#bravo")
+    probe.wait_status("live")
+    set_bravo_score(store, probe, "bravocaster", [1, 0])
+    first = next_announcement(probe, "")
+
+    set_bravo_score(store, probe, "bravocaster", [2, 0])
+    set_bravo_score(store, probe, "bravocaster", [3, 0])
+    during_interval = probe.page.text_content("#announcer")
+
+    assert first == "Bravo: BravoCaster 1 – 0"
+    # Both edits came within the 5 s interval, so they wait for one announcement.
+    assert during_interval == first
+    assert next_announcement(probe, first) == "Bravo: BravoCaster 3 – 0"
+
+
+def test_removed_stream_change_not_announced(open_page, publish, store, regions_state):
+    publish(tagged_state(regions_state))
+    probe = open_page("#bravo")
+    probe.wait_status("live")
+    set_bravo_score(store, probe, "bravocaster", [1, 0])
+    first = next_announcement(probe, "")
+
+    set_bravo_score(store, probe, "rucaster", [0, 1])
+    commit_and_wait(
+        store,
+        probe,
+        "remove",
+        lambda state: edits.remove_stream(state, "bravo", "rucaster"),
+    )
+    set_bravo_score(store, probe, "bravocaster", [2, 0])
+    during_interval = probe.page.text_content("#announcer")
+
+    assert first == "Bravo: BravoCaster 1 – 0"
+    assert during_interval == first
+    assert next_announcement(probe, first) == "Bravo: BravoCaster 2 – 0"
