@@ -226,9 +226,12 @@ def test_tab_key_enters_and_leaves_tablist(open_page, publish, regions_state):
 
 
 def test_score_change_highlighted_and_announced(
-    open_page, publish, store, regions_state
+    open_page, publish, store, regions_state, site_stack
 ):
-    publish(tagged_state(regions_state))
+    stored = publish(tagged_state(regions_state))
+    # A page that opened on an older prerendered state would highlight every card
+    # the first live state changes, before the edit below.
+    wait_for_prerender(site_stack, stored["version"])
     probe = open_page("#bravo")
     probe.wait_status("live")
 
