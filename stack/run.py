@@ -3,10 +3,12 @@
 import argparse
 import logging
 import signal
+import sys
 import threading
 from pathlib import Path
 
 from stack.local import LocalStack
+from stack.services import ServiceError
 
 logger = logging.getLogger("stack")
 
@@ -54,15 +56,21 @@ def main(argv=None) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     stack = LocalStack(args.workdir.resolve())
+    failed = False
     try:
         stack.start(load_demo=not args.no_demo)
         print_urls(stack, stack.ensure_admin_account())
         stopping.wait()
     except KeyboardInterrupt:
         pass
+    except ServiceError as exc:
+        logger.error("%s", exc)
+        failed = True
     finally:
         logger.info("stopping")
         stack.stop()
+    if failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def check_port_free(name: str, port: int) -> None:
+    """Raise ServiceError if something already listens on `port`.
+
+    Without this, a service that fails to bind would look ready, because the
+    readiness check only tries to connect.
+    """
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((HOST, port))
+        except OSError as exc:
+            raise ServiceError(
+                f"cannot start {name}: {HOST}:{port} is in use ({exc.strerror}). "
+                "Is another Qualifier Hub stack running? Stop it, or choose other ports."
+            ) from None
+
+
 def wait_for_port(port: int, timeout: float = 15.0, process=None) -> None:
     """Block until something accepts TCP connections on `port`."""
     deadline = time.monotonic() + timeout
@@ -50,6 +67,8 @@ class Service:
     """A server process with a fixed port list, restartable in place."""
 
     name = "service"
+    # Seconds a fresh process has to start listening on its ports.
+    start_timeout = 15.0
 
     def __init__(self, workdir: Path):
         self.workdir = Path(workdir)
@@ -63,16 +82,29 @@ class Service:
         raise NotImplementedError
 
     def start(self) -> "Service":
+        self._check_ports_free()
         with open(self.workdir / f"{self.name}.log", "ab") as log:
             self.process = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
             )
-        for port in self.ports():
-            wait_for_port(port, process=self.process)
+        self._wait_until_serving()
         logger.info(
             "%s started, pid %s, ports %s", self.name, self.process.pid, self.ports()
         )
         return self
+
+    def _check_ports_free(self) -> None:
+        for port in self.ports():
+            check_port_free(self.name, port)
+
+    def _wait_until_serving(self) -> None:
+        """Wait until the process listens on its ports, and stop it if it does not."""
+        try:
+            for port in self.ports():
+                wait_for_port(port, timeout=self.start_timeout, process=self.process)
+        except ServiceError:
+            self.stop(kill=True)
+            raise
 
     def stop(self, kill: bool = False, timeout: float = 10.0) -> None:
         """Stop the process: SIGTERM (clean) or SIGKILL (`kill=True`)."""
@@ -244,6 +276,8 @@ def python_env(**overrides: str) -> dict[str, str]:
 class PythonService(Service):
     """One of the project's own services, run as `python -m MODULE ARGS`."""
 
+    start_timeout = 30.0
+
     def __init__(
         self,
         name: str,
@@ -265,6 +299,7 @@ class PythonService(Service):
         return [self.port] if self.port else []
 
     def start(self) -> "PythonService":
+        self._check_ports_free()
         with open(self.workdir / f"{self.name}.log", "ab") as log:
             self.process = subprocess.Popen(
                 self.command(),
@@ -273,8 +308,7 @@ class PythonService(Service):
                 env=python_env(**self.env),
                 cwd=Path(__file__).parents[1],
             )
-        for port in self.ports():
-            wait_for_port(port, timeout=30, process=self.process)
+        self._wait_until_serving()
         logger.info("%s started, pid %s", self.name, self.process.pid)
         return self
 

@@ -1,10 +1,12 @@
+import socket
 import threading
 import time
 
 import paho.mqtt.client as mqtt
+import pytest
 import redis
 
-from stack.services import RedisServer
+from stack.services import RedisServer, ServiceError
 
 
 def test_redis_keeps_data_across_restart(tmp_path):
@@ -21,6 +23,33 @@ def test_redis_keeps_data_across_restart(tmp_path):
         client.close()
     finally:
         server.stop()
+
+
+def test_start_on_busy_port_fails_and_leaves_nothing(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        server = RedisServer(tmp_path, port=port)
+
+        with pytest.raises(ServiceError) as raised:
+            server.start()
+
+    assert f"127.0.0.1:{port} is in use" in str(raised.value)
+    assert "redis" in str(raised.value)
+    assert server.process is None
+
+
+def test_service_that_never_listens_is_stopped(tmp_path, monkeypatch):
+    server = RedisServer(tmp_path)
+    server.start_timeout = 0.5
+    monkeypatch.setattr(server, "command", lambda: ["sleep", "60"])
+
+    with pytest.raises(ServiceError):
+        server.start()
+
+    assert server.process is not None
+    assert server.process.poll() is not None
 
 
 def connect(port, user=None, password=None):
