@@ -88,6 +88,14 @@ class LocalStack:
         for name in reversed(list(self.services)):
             self.services[name].stop()
 
+    def exited_services(self) -> list[str]:
+        """Return "name (exit code N)" for each started service that is not running."""
+        return [
+            f"{name} (exit code {service.process.returncode})"
+            for name, service in self.services.items()
+            if service.process is not None and not service.running
+        ]
+
     def __enter__(self) -> Self:
         return self.start()
 

@@ -12,6 +12,9 @@ from stack.services import ServiceError
 
 logger = logging.getLogger("stack")
 
+# How often the running stack checks that none of its parts has exited.
+WATCH_SECONDS = 1.0
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
@@ -60,7 +63,13 @@ def main(argv=None) -> None:
     try:
         stack.start(load_demo=not args.no_demo)
         print_urls(stack, stack.ensure_admin_account())
-        stopping.wait()
+        while not stopping.wait(WATCH_SECONDS):
+            exited = stack.exited_services()
+            if exited:
+                raise ServiceError(
+                    f"{', '.join(exited)} exited on its own; the logs are in "
+                    f"{stack.workdir}"
+                )
     except KeyboardInterrupt:
         pass
     except ServiceError as exc:

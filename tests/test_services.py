@@ -6,6 +6,7 @@ import paho.mqtt.client as mqtt
 import pytest
 import redis
 
+from stack.local import LocalStack
 from stack.services import RedisServer, ServiceError
 
 
@@ -50,6 +51,20 @@ def test_service_that_never_listens_is_stopped(tmp_path, monkeypatch):
 
     assert server.process is not None
     assert server.process.poll() is not None
+
+
+def test_stack_names_service_that_exited(tmp_path):
+    stack = LocalStack(tmp_path)
+    stack.services["redis"] = RedisServer(tmp_path / "redis").start()
+    try:
+        assert stack.exited_services() == []
+
+        stack.services["redis"].process.kill()
+        stack.services["redis"].process.wait()
+
+        assert stack.exited_services() == ["redis (exit code -9)"]
+    finally:
+        stack.stop()
 
 
 def connect(port, user=None, password=None):
