@@ -14,8 +14,9 @@ HOST_ALIASES = {
 }
 ALLOWED_SCHEMES = ("http", "https")
 HOST_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-."
-# Printable ASCII that may appear in a URL's path, query or fragment unencoded.
+# Printable ASCII that a URL's path, query or fragment must not contain unencoded.
 UNSAFE_CHARS = ' "<>\\^`{|}'
+UNSAFE_TEXT = 'spaces, control characters or any of " < > \\ ^ ` { | }'
 ALLOWED = "an http or https address such as https://twitch.tv/name or twitch.tv/name"
 
 
@@ -96,7 +97,7 @@ def normalise_url(raw, field="url"):
     tail = _percent_encode(tail)
     for char in tail:
         if char in UNSAFE_CHARS or ord(char) < 0x21 or ord(char) == 0x7F:
-            raise ValidationError(field, raw, ALLOWED + ", without spaces or quotes")
+            raise ValidationError(field, raw, ALLOWED + ", without " + UNSAFE_TEXT)
     if tail == "/":
         tail = ""
     url = scheme + "://" + host + tail

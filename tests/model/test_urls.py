@@ -50,6 +50,16 @@ def test_normalise_rejects_non_http(typed):
     assert "http" in str(caught.value) or "characters" in str(caught.value)
 
 
+@pytest.mark.parametrize("typed", ["twitch.tv/<b>", "twitch.tv/a b", "twitch.tv/{x}"])
+def test_unsafe_character_error_names_it(typed):
+    with pytest.raises(ValidationError) as caught:
+        normalise_url(typed)
+
+    allowed = caught.value.allowed
+    unsafe = next(char for char in typed if char in "<> {}")
+    assert (unsafe == " " and "spaces" in allowed) or unsafe in allowed, allowed
+
+
 def test_normalise_rejects_non_text():
     with pytest.raises(ValidationError, match="url"):
         normalise_url(42)
