@@ -33,8 +33,11 @@ def test_start_on_busy_port_fails_and_leaves_nothing(tmp_path):
         port = listener.getsockname()[1]
         server = RedisServer(tmp_path, port=port)
 
-        with pytest.raises(ServiceError) as raised:
-            server.start()
+        try:
+            with pytest.raises(ServiceError) as raised:
+                server.start()
+        finally:
+            server.stop()
 
     assert f"127.0.0.1:{port} is in use" in str(raised.value)
     assert "redis" in str(raised.value)
