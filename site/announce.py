@@ -90,8 +90,8 @@ class Announcer:
     def retain_streams(self, keys):
         """Drop the pending score changes of streams whose key is not in `keys`.
 
-        The view calls it with every new state, so a stream removed before the
-        next announcement is not read out.
+        The view calls it with each new state while texts are pending, so a
+        stream removed before the next announcement is not read out.
         """
         self.pending.retain(keys)
 

@@ -222,7 +222,8 @@ class PageView:
         self.panels.setAttribute("data-version", str(state["version"]))
         self.select()
         if self.announcer is not None:
-            self.announcer.retain_streams(stream_keys(state))
+            if self.announcer.pending:
+                self.announcer.retain_streams(stream_keys(state))
             if changes:
                 self.announcer.announce_changes(changes)
 

@@ -67,7 +67,7 @@ def main(argv=None) -> None:
             exited = stack.exited_services()
             if exited:
                 raise ServiceError(
-                    f"{', '.join(exited)} exited on its own; the logs are in "
+                    f"{', '.join(exited)} exited on its own. The logs are in "
                     f"{stack.workdir}"
                 )
     except KeyboardInterrupt:

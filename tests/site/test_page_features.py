@@ -285,12 +285,19 @@ def next_announcement(probe, previous):
     return wait_until(probe.page, changed_text)
 
 
-def test_newer_score_replaces_pending_one(open_page, publish, store, regions_state):
+def open_after_first_announcement(open_page, publish, store, regions_state):
+    """Open #bravo live, set one score; return the probe and the announcement read."""
     publish(tagged_state(regions_state))
     probe = open_page("#bravo")
     probe.wait_status("live")
     set_bravo_score(store, probe, "bravocaster", [1, 0])
-    first = next_announcement(probe, "")
+    return probe, next_announcement(probe, "")
+
+
+def test_newer_score_replaces_pending_one(open_page, publish, store, regions_state):
+    probe, first = open_after_first_announcement(
+        open_page, publish, store, regions_state
+    )
 
     set_bravo_score(store, probe, "bravocaster", [2, 0])
     set_bravo_score(store, probe, "bravocaster", [3, 0])
@@ -303,11 +310,9 @@ def test_newer_score_replaces_pending_one(open_page, publish, store, regions_sta
 
 
 def test_removed_stream_change_not_announced(open_page, publish, store, regions_state):
-    publish(tagged_state(regions_state))
-    probe = open_page("#bravo")
-    probe.wait_status("live")
-    set_bravo_score(store, probe, "bravocaster", [1, 0])
-    first = next_announcement(probe, "")
+    probe, first = open_after_first_announcement(
+        open_page, publish, store, regions_state
+    )
 
     set_bravo_score(store, probe, "rucaster", [0, 1])
     commit_and_wait(
