@@ -66,7 +66,8 @@ PLUGINS = (
 )
 # With every plugin off, PyScript still imports the error chunk to hide its banner.
 ALWAYS_LOADED_PLUGINS = ("error",)
-SHIM_MQTT_IMPORT = "./mqtt.esm.js"
+WORKER_MQTT_IMPORT = "./mqtt.esm.js"
+SHIM_WORKER_URL = "./mqtt_worker.js"
 ENTRY_MODULE = "main.py"
 HASH_CHARS = 12
 COMPRESSED_SUFFIXES = (
@@ -394,15 +395,27 @@ def write_micropython(assets: Assets) -> str:
 
 
 def write_mqtt(assets: Assets) -> tuple[str, str]:
-    """Write mqtt.js and the shim that imports it; return (shim URL, mqtt.js URL)."""
+    """Write mqtt.js, the worker that runs it and the shim that starts the worker.
+
+    Each refers to the next by its hashed name. Return (shim URL, worker URL).
+    """
     mqtt_url = assets.write_hashed("mqtt.esm.js", require(MQTT_ESM).read_bytes())
-    shim = (SITE / "mqtt_shim.js").read_text()
-    if SHIM_MQTT_IMPORT not in shim:
-        raise BuildError(
-            f"site/mqtt_shim.js must import mqtt.js from {SHIM_MQTT_IMPORT!r}"
-        )
-    shim = shim.replace(SHIM_MQTT_IMPORT, "./" + mqtt_url.rpartition("/")[2])
-    return assets.write_hashed("mqtt_shim.js", shim.encode()), mqtt_url
+    worker = _refer(SITE / "mqtt_worker.js", WORKER_MQTT_IMPORT, mqtt_url)
+    worker_url = assets.write_hashed("mqtt_worker.js", worker.encode())
+    shim = _refer(SITE / "mqtt_shim.js", SHIM_WORKER_URL, worker_url)
+    return assets.write_hashed("mqtt_shim.js", shim.encode()), worker_url
+
+
+def _refer(path: Path, placeholder: str, url: str) -> str:
+    """Return the text of `path` with its quoted `placeholder` replaced by `url`'s file.
+
+    The files sit in one folder, so the reference stays relative.
+    """
+    text = path.read_text()
+    quoted = f'"{placeholder}"'
+    if quoted not in text:
+        raise BuildError(f"site/{path.name} must refer to {placeholder!r}")
+    return text.replace(quoted, '"./' + url.rpartition("/")[2] + '"')
 
 
 # Python modules
@@ -690,14 +703,15 @@ def write_assets(assets: Assets) -> dict:
     urls["preload_script"] = preload_script()
     urls["pyscript"], chunks = write_pyscript(assets)
     micropython_url = write_micropython(assets)
-    shim_url, mqtt_url = write_mqtt(assets)
+    shim_url, urls["mqtt_worker"] = write_mqtt(assets)
     urls["main"], urls["modules"], modules = write_python(assets)
     print(
         f"build: PyScript core, MicroPython, mqtt.js, {len(modules) + 1} Python modules"
     )
 
     urls["mpy_config"], urls["py_config"] = pyscript_configs(micropython_url, shim_url)
-    urls["preload_modules"] = [*chunks, micropython_url, shim_url, mqtt_url]
+    # The worker loads mqtt.js itself: a modulepreload would fetch it for the page.
+    urls["preload_modules"] = [*chunks, micropython_url, shim_url]
     wasm_url = micropython_url.rpartition(".")[0] + ".wasm"
     urls["preload_fetches"] = [wasm_url, urls["modules"], urls["main"]]
     return urls

@@ -1,72 +1,58 @@
-// Thin bridge between mqtt.js and the Python page. It forwards events as plain
-// strings and contains no reconnect, version or state logic: that is in
-// transport.py and app.py.
+// Thin bridge between mqtt.js and the Python page. mqtt.js runs in a worker
+// (site/mqtt_worker.js); this module owns each connection's WebSocket, relays its
+// events to the worker and the worker's packets to it, and calls Python's handlers
+// with plain strings. It contains no reconnect, version or state logic: that is
+// in transport.py and app.py.
 //
-// preload.js opens a WebSocket to the presigned URL as soon as the bootstrap
-// response arrives. preconnect() runs MQTT over it while MicroPython still boots:
-// it connects, subscribes and buffers what arrives until Python takes the
-// connection over with adopt(), for the same URL, so that URL is still used once,
-// right after it was signed.
-import mqtt from "./mqtt.esm.js";
+// preload.js starts the worker and opens a WebSocket to the presigned URL as soon
+// as the bootstrap response arrives. preconnect() runs MQTT over that socket while
+// MicroPython still boots: it connects, subscribes and buffers what arrives until
+// Python takes the connection over with adopt(), for the same URL, so that URL is
+// still used once, right after it was signed.
+const WORKER_URL = new URL("./mqtt_worker.js", import.meta.url);
 
 // An early connection Python has not taken within this time is ended. Python takes
 // a preloaded bootstrap response only while it is under 30 s old (site/preload.py).
 const EARLY_MAX_AGE_MS = 60000;
+// The WebSocket subprotocol that mqtt.js requests for MQTT 3.1.1.
+const MQTT_SUBPROTOCOL = "mqtt";
+const WORKER_FAILED = "the MQTT worker failed to run";
 
 // MQTT messages received per topic, for tests and for checking what a page costs
 // on AWS IoT, which meters every message delivered to a subscriber.
 const received = {};
 globalThis.qhMessagesReceived = received;
 
-const SOCKET_CLOSED_EARLY = "the WebSocket closed before MQTT started";
-// WebSocket.OPEN; the states after it are CLOSING and CLOSED.
-const SOCKET_OPEN = 1;
-
+// Connections by id. Each is {id, socket, handlers, requests}; handlers is null
+// while an early connection waits for adopt(), and its events wait in `pending`.
+const connections = new Map();
+let worker = null;
+let nextId = 1;
+let nextRequest = 1;
 let early = null;
 // Set once Python opens its first link: from then on it makes every connection.
 let pythonConnects = false;
 
-// `socket`, when given, is a WebSocket to `url` that is already open or opening
-// (preload.js opens one early); mqtt.js then speaks MQTT over it.
-export function connect(url, clientId, onConnect, onMessage, onClose, socket) {
-  const options = {
-    clientId,
-    protocolVersion: 4,
-    clean: true,
-    // Python decides when and where to reconnect: a presigned URL works once.
-    reconnectPeriod: 0,
-    connectTimeout: 10000,
-  };
-  if (socket) options.createWebsocket = () => socket;
-  const client = mqtt.connect(url, options);
-  let lastError = "";
-  client.on("connect", () => onConnect());
-  client.on("message", (topic, payload) => {
-    received[topic] = (received[topic] || 0) + 1;
-    onMessage(topic, payload.toString());
-  });
-  client.on("error", (error) => {
-    lastError = errorText(error);
-  });
-  client.on("close", () => onClose(lastError));
-  if (socket && socket.readyState > SOCKET_OPEN) {
-    // It closed before mqtt.js took it over, so its "close" event is past.
-    lastError = SOCKET_CLOSED_EARLY;
-    client.end(true);
-  }
-  return client;
+// Connects to `url`; returns the client that subscribe(), unsubscribe() and end()
+// take. onConnect(), onMessage(topic, text) and onClose(error) report its events.
+export function connect(url, clientId, onConnect, onMessage, onClose) {
+  pythonConnects = true;
+  const handlers = { connect: onConnect, message: onMessage, close: onClose };
+  return open(url, clientId, null, null, handlers);
 }
 
 export function subscribe(client, topics, onDone) {
-  client.subscribe(topics, { qos: 1 }, (error) => onDone(errorText(error)));
+  request(client, "subscribe", topics, onDone);
 }
 
 export function unsubscribe(client, topics, onDone) {
-  client.unsubscribe(topics, (error) => onDone(errorText(error)));
+  request(client, "unsubscribe", topics, onDone);
 }
 
 export function end(client) {
-  client.end(true);
+  connections.delete(client.id);
+  worker.postMessage({ op: "end", id: client.id });
+  client.socket.close();
 }
 
 // Opens the page's first connection before Python runs, over `socket`, the
@@ -77,21 +63,9 @@ function preconnect({ url, clientId, topics, socket }) {
     socket.close();
     return;
   }
-  const record = { url, events: [], handlers: null, client: null };
-  const keep = (name) => (...args) => deliver(record, name, args);
-  const subscribed = keep("subscribed");
-  record.client = connect(
-    url,
-    clientId,
-    () => {
-      keep("connect")();
-      subscribe(record.client, topics, subscribed);
-    },
-    keep("message"),
-    keep("close"),
-    socket,
-  );
-  early = record;
+  early = open(url, clientId, topics, socket, null);
+  early.url = url;
+  const record = early;
   setTimeout(() => {
     if (early === record) discard();
   }, EARLY_MAX_AGE_MS);
@@ -101,43 +75,111 @@ function preconnect({ url, clientId, topics, socket }) {
 // now on, the buffered ones first, or null when there is none. An early connection
 // to another URL is ended: its bootstrap response was not the one Python used.
 export function adopt(url, onConnect, onSubscribed, onMessage, onClose) {
-  const record = early;
+  const client = early;
   early = null;
   pythonConnects = true;
-  if (record === null) return null;
-  if (record.url !== url) {
-    record.client.end(true);
+  if (client === null) return null;
+  if (client.url !== url) {
+    end(client);
     return null;
   }
-  const handlers = {
-    connect: onConnect,
-    subscribed: onSubscribed,
-    message: onMessage,
-    close: onClose,
-  };
   // The caller stores the client before any handler runs.
   queueMicrotask(() => {
-    record.handlers = handlers;
-    for (const [name, args] of record.events.splice(0)) handlers[name](...args);
+    client.handlers = {
+      connect: onConnect,
+      subscribed: onSubscribed,
+      message: onMessage,
+      close: onClose,
+    };
+    for (const data of client.pending.splice(0)) dispatch(client, data);
   });
-  return record.client;
+  return client;
 }
 
 // Ends an early connection Python will not use (it chose another live feed).
 export function discard() {
-  const record = early;
+  const client = early;
   early = null;
   pythonConnects = true;
-  if (record !== null) record.client.end(true);
+  if (client !== null) end(client);
 }
 
-function deliver(record, name, args) {
-  if (record.handlers === null) record.events.push([name, args]);
-  else record.handlers[name](...args);
+// Starts a connection in the worker over `socket`, or over a new WebSocket to `url`.
+function open(url, clientId, topics, socket, handlers) {
+  socket ??= new WebSocket(url, [MQTT_SUBPROTOCOL]);
+  socket.binaryType = "arraybuffer";
+  const client = { id: nextId++, socket, handlers, pending: [], requests: new Map() };
+  connections.set(client.id, client);
+  const { readyState } = socket;
+  startWorker().postMessage({ op: "connect", id: client.id, url, clientId, topics, readyState });
+  const relay = (type, data) => {
+    if (connections.get(client.id) !== client) return;
+    const transfer = data instanceof ArrayBuffer ? [data] : [];
+    worker.postMessage({ op: "socket", id: client.id, type, data }, transfer);
+  };
+  socket.addEventListener("open", () => relay("open"));
+  socket.addEventListener("message", (event) => relay("message", event.data));
+  socket.addEventListener("error", () => relay("error"));
+  socket.addEventListener("close", () => relay("close"));
+  return client;
 }
 
-function errorText(error) {
-  return error ? String(error.message || error) : "";
+function request(client, op, topics, onDone) {
+  const id = nextRequest++;
+  client.requests.set(id, onDone);
+  worker.postMessage({ op, id: client.id, request: id, topics: [...topics] });
+}
+
+// Returns the worker, the one preload.js started when there is one.
+function startWorker() {
+  if (worker !== null) return worker;
+  worker = globalThis.qhMqttWorker ?? new Worker(WORKER_URL, { type: "module" });
+  delete globalThis.qhMqttWorker;
+  worker.onmessage = ({ data }) => {
+    const client = connections.get(data.id);
+    if (client === undefined) return; // ended by Python, or never adopted
+    if (data.event === "send") client.socket.send(data.data);
+    else if (data.event === "close-socket") client.socket.close();
+    else if (client.handlers === null) client.pending.push(data);
+    else dispatch(client, data);
+  };
+  worker.onerror = (event) => {
+    event.preventDefault();
+    const error = `${WORKER_FAILED}: ${event.message || "no details"}`;
+    for (const client of [...connections.values()]) {
+      client.socket.close();
+      const data = { id: client.id, event: "close", error };
+      if (client.handlers === null) client.pending.push(data);
+      else dispatch(client, data);
+    }
+  };
+  return worker;
+}
+
+function dispatch(client, data) {
+  const { handlers } = client;
+  switch (data.event) {
+    case "connect":
+      handlers.connect();
+      break;
+    case "subscribed":
+      handlers.subscribed?.(data.error);
+      break;
+    case "message":
+      received[data.topic] = (received[data.topic] || 0) + 1;
+      handlers.message(data.topic, data.text);
+      break;
+    case "done": {
+      const onDone = client.requests.get(data.request);
+      client.requests.delete(data.request);
+      onDone?.(data.error);
+      break;
+    }
+    case "close":
+      connections.delete(client.id);
+      handlers.close(data.error);
+      break;
+  }
 }
 
 // preload.js hands over its socket here, whichever of the two runs first.

@@ -3,11 +3,14 @@
 // there before Python can ask for it. site/preload.py takes the promise from
 // window.qhBootstrap once. A hidden page makes no call: it connects only when shown.
 //
-// When MQTT is the page's first live feed, the response also opens the WebSocket
-// to the presigned URL, so its handshake runs while mqtt.js and MicroPython load.
-// The socket waits in window.qhEarlySocket until mqtt_shim.js runs, or goes to the
-// shim's preconnect at once when the shim already runs. mqtt.js then speaks MQTT
-// over it, and Python takes that connection over (mqtt_shim.js adopt).
+// When MQTT is the page's first live feed, this also starts the worker that runs
+// mqtt.js (site/mqtt_worker.js), so mqtt.js loads on another thread while
+// MicroPython boots on this one; mqtt_shim.js takes it from window.qhMqttWorker.
+// The response then opens the WebSocket to the presigned URL, so its handshake
+// runs meanwhile too. The socket waits in window.qhEarlySocket until mqtt_shim.js
+// runs, or goes to the shim's preconnect at once when the shim already runs.
+// mqtt.js then speaks MQTT over it, and Python takes that connection over
+// (mqtt_shim.js adopt).
 (() => {
   // The WebSocket subprotocol that mqtt.js requests for MQTT 3.1.1.
   const MQTT_SUBPROTOCOL = "mqtt";
@@ -22,7 +25,10 @@
   // browser would also log an unhandled rejection while Python is still loading.
   response.catch(() => {});
   window.qhBootstrap = { url, startedAt: performance.now(), response };
-  if (mqttFirst(script.dataset.transports)) openEarlySocket(response);
+  if (mqttFirst(script.dataset.transports)) {
+    window.qhMqttWorker = new Worker(script.dataset.mqttWorker, { type: "module" });
+    openEarlySocket(response);
+  }
 
   // True when the page starts with MQTT: the built order begins with it, and so
   // does ?transport= when given. An invalid ?transport= makes Python use the built

@@ -154,12 +154,23 @@ def asset_files(out):
     ]
 
 
+def mqtt_worker_files(built, page):
+    """Return the MQTT worker's URL, from the preload script, and mqtt.js's URL."""
+    preload = next(attrs for _, attrs in page.tags if attrs.get("id") == "qh-preload")
+    worker = preload["data-mqtt-worker"]
+    source = (built / worker).read_text()
+    mqtt = re.search(r'import\("\./(mqtt\.esm-[0-9a-f]+\.js)"\)', source)
+    assert mqtt, "the worker must import mqtt.js by its hashed name"
+    return [worker, worker.rpartition("/")[0] + "/" + mqtt.group(1)]
+
+
 def test_page_assets_are_local_files(built, page):
     loaded = [
         attrs.get("src") or attrs.get("href")
         for tag, attrs in page.tags
         if tag in ("script", "link") and (attrs.get("src") or attrs.get("href"))
     ]
+    loaded += mqtt_worker_files(built, page)
 
     shipped = {path.relative_to(built).as_posix() for path in asset_files(built)}
     assert set(loaded) == shipped
@@ -196,7 +207,7 @@ def test_config_files_are_local(built, mpy_config, modules_url):
 
 def test_own_files_name_no_other_host(built):
     own = [path for path in asset_files(built) if path.suffix in OWN_SUFFIXES]
-    own += [built / "index.html", *(built / "assets").glob("mqtt_shim-*.js")]
+    own += [built / "index.html", *(built / "assets").glob("mqtt_*-*.js")]
 
     for path in own:
         text = path.read_text()
