@@ -1,14 +1,14 @@
 // Thin bridge between mqtt.js and the Python page. mqtt.js runs in a worker
-// (site/mqtt_worker.js); this module owns each connection's WebSocket, relays its
-// events to the worker and the worker's packets to it, and calls Python's handlers
-// with plain strings. It contains no reconnect, version or state logic: that is
-// in transport.py and app.py.
+// (site/mqtt_worker.js). This module owns each connection's WebSocket and relays
+// between the socket and the worker. It calls Python's handlers with plain strings
+// and contains no reconnect, version or state logic: that is in transport.py and
+// app.py.
 //
 // preload.js starts the worker and opens a WebSocket to the presigned URL as soon
 // as the bootstrap response arrives. preconnect() runs MQTT over that socket while
-// MicroPython still boots: it connects, subscribes and buffers what arrives until
-// Python takes the connection over with adopt(), for the same URL, so that URL is
-// still used once, right after it was signed.
+// MicroPython still boots: it connects, subscribes and buffers what arrives. Python
+// takes the connection over with adopt(), for the same URL, so that URL is still
+// used once, right after it was signed.
 const WORKER_URL = new URL("./mqtt_worker.js", import.meta.url);
 
 // An early connection Python has not taken within this time is ended. Python takes

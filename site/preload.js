@@ -5,7 +5,7 @@
 //
 // When MQTT is the page's first live feed, this also starts the worker that runs
 // mqtt.js (site/mqtt_worker.js), so mqtt.js loads on another thread while
-// MicroPython boots on this one; mqtt_shim.js takes it from window.qhMqttWorker.
+// MicroPython boots on this one. mqtt_shim.js takes it from window.qhMqttWorker.
 // The response then opens the WebSocket to the presigned URL, so its handshake
 // runs meanwhile too. The socket waits in window.qhEarlySocket until mqtt_shim.js
 // runs, or goes to the shim's preconnect at once when the shim already runs.
