@@ -1,4 +1,9 @@
-"""site/mqtt_shim.js: the early connection and its takeover by Python, in Node."""
+"""site/mqtt_shim.js in Node, with a fake Worker and WebSocket around it.
+
+tests/site/js/shim_checks.mjs checks the early connection and its takeover by
+Python, and the relay between socket and worker. It also runs on a broken copy, to
+show that its checks fail.
+"""
 
 import shutil
 import subprocess
@@ -7,15 +12,16 @@ from pathlib import Path
 import pytest
 from page_support import ROOT
 
-CHECKS = Path(__file__).with_name("js") / "shim_checks.mjs"
+CHECKS = Path(__file__).with_name("js")
+SHIM = ROOT / "site" / "mqtt_shim.js"
 
 
-def run_checks(shim):
+def run_checks(script, module):
     node = shutil.which("node")
     if node is None:
         pytest.fail("node not found on PATH: run ./stack/install.sh")
     return subprocess.run(
-        [node, str(CHECKS), str(shim)],
+        [node, str(CHECKS / script), str(module)],
         capture_output=True,
         check=False,
         text=True,
@@ -23,21 +29,33 @@ def run_checks(shim):
     )
 
 
+def break_copy(source, text, replacement, folder):
+    """Write `source` with its one occurrence of `text` replaced into `folder`."""
+    original = source.read_text()
+    assert original.count(text) == 1, f"expected {text!r} once in {source}"
+    broken = folder / source.name
+    broken.write_text(original.replace(text, replacement))
+    return broken
+
+
 def test_shim_checks_pass():
-    result = run_checks(ROOT / "site" / "mqtt_shim.js")
+    result = run_checks("shim_checks.mjs", SHIM)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "all shim checks passed" in result.stdout
 
 
 def test_shim_checks_catch_lost_buffer(tmp_path):
-    broken = (ROOT / "site" / "mqtt_shim.js").read_text()
-    broken = broken.replace("record.events.push([name, args])", "void 0")
-    assert "void 0" in broken
-    shim = tmp_path / "mqtt_shim.js"
-    shim.write_text(broken)
+    # Worker events for an early connection are dropped instead of kept for adopt().
+    shim = break_copy(
+        SHIM,
+        "else if (client.handlers === null) client.pending.push(data);",
+        "else if (client.handlers === null) void 0;",
+        tmp_path,
+    )
 
-    result = run_checks(shim)
+    result = run_checks("shim_checks.mjs", shim)
 
-    assert result.returncode == 1
+    assert result.returncode == 1, result.stdout + result.stderr
     assert "AssertionError" in result.stderr
+

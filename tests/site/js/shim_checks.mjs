@@ -1,58 +1,123 @@
-// Check site/mqtt_shim.js against a stand-in for mqtt.js: the early connection runs
-// over the WebSocket preload.js opened, buffers its events until Python adopts it,
-// and every other path ends it.
+// Check site/mqtt_shim.js with stand-ins for the Worker that runs mqtt.js and for
+// the WebSocket: the early connection runs over the socket preload.js opened,
+// buffers its events until Python adopts it, and every other path ends it. The
+// shim relays socket events to the worker and the worker's packets to the socket.
 //
 // Usage: node shim_checks.mjs SHIM_JS
 // Prints "all shim checks passed", or exits 1 with the failed assertion.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const FAKE_MQTT = `
-export const clients = [];
-class FakeClient {
+// A copy in a folder of its own, which declares ES modules so that Node loads the
+// shim as one without guessing.
+const folder = mkdtempSync(join(tmpdir(), "shim-checks-"));
+const shimPath = join(folder, "mqtt_shim.js");
+copyFileSync(process.argv[2], shimPath);
+writeFileSync(join(folder, "package.json"), '{"type": "module"}\n');
+const WORKER_FAILED = "the MQTT worker failed to run";
+
+// The Worker the shim creates or takes from preload.js. A check delivers the
+// worker's events with emit() and fail(), as the browser calls onmessage/onerror.
+class FakeWorker {
+  static created = [];
+
   constructor(url, options) {
     this.url = url;
     this.options = options;
-    this.listeners = {};
-    this.subscriptions = [];
-    this.unsubscriptions = [];
-    this.ended = false;
+    this.posted = [];
+    this.terminated = false;
+    FakeWorker.created.push(this);
   }
-  on(name, listener) { (this.listeners[name] ??= []).push(listener); }
-  emit(name, ...args) { for (const listener of this.listeners[name] ?? []) listener(...args); }
-  subscribe(topics, options, done) { this.subscriptions.push({ topics, options, done }); }
-  unsubscribe(topics, done) { this.unsubscriptions.push({ topics, done }); }
-  end(force) { this.ended = force; }
-}
-export default {
-  connect(url, options) {
-    const client = new FakeClient(url, options);
-    clients.push(client);
-    return client;
-  },
-};
-`;
 
-const folder = mkdtempSync(join(tmpdir(), "shim-checks-"));
-const shimSource = readFileSync(process.argv[2], "utf8");
-writeFileSync(join(folder, "mqtt.esm.js"), FAKE_MQTT);
-writeFileSync(join(folder, "mqtt_shim.js"), shimSource);
+  postMessage(message, transfer = []) {
+    // Like postMessage, structuredClone throws DataCloneError on what it cannot clone.
+    structuredClone(message);
+    this.posted.push({ message, transfer });
+  }
+
+  terminate() {
+    this.terminated = true;
+  }
+
+  messages() {
+    return this.posted.map(({ message }) => message);
+  }
+
+  emit(data) {
+    this.onmessage({ data });
+  }
+
+  // Fires an error event like the one a browser fires when the worker's script
+  // fails to load or throws.
+  fail(message) {
+    const event = {
+      message,
+      defaultPrevented: false,
+      preventDefault() {
+        this.defaultPrevented = true;
+      },
+    };
+    this.onerror(event);
+    return event;
+  }
+}
+
+// The WebSocket: fire() delivers an event to the listeners the shim added.
+class FakeSocket {
+  static created = [];
+
+  constructor(url, protocols, readyState = 0) {
+    this.url = url;
+    this.protocols = protocols;
+    this.readyState = readyState;
+    this.binaryType = "blob";
+    this.sent = [];
+    this.closeCalls = 0;
+    this.listeners = {};
+    FakeSocket.created.push(this);
+  }
+
+  get closed() {
+    return this.closeCalls > 0;
+  }
+
+  addEventListener(type, listener) {
+    (this.listeners[type] ??= []).push(listener);
+  }
+
+  send(data) {
+    this.sent.push(data);
+  }
+
+  close() {
+    this.closeCalls += 1;
+    if (this.readyState < 2) this.readyState = 2;
+  }
+
+  fire(type, fields = {}) {
+    if (type === "open") this.readyState = 1;
+    if (type === "close") this.readyState = 3;
+    for (const listener of this.listeners[type] ?? []) listener({ type, ...fields });
+  }
+}
+
+globalThis.Worker = FakeWorker;
+globalThis.WebSocket = FakeSocket;
 let instances = 0;
 
-// Each case gets fresh module instances: the shim keeps the early connection in
-// module state, as the page's one instance does.
+// Each case gets a fresh module instance: the shim keeps its worker and the early
+// connection in module state, as the page's one instance does. The globals the
+// page shares with preload.js start empty unless the case sets them first.
 async function load() {
   instances += 1;
-  const query = "?instance=" + instances;
-  const shimUrl = pathToFileURL(join(folder, "mqtt_shim.js")).href + query;
-  const shimText = shimSource.replace("./mqtt.esm.js", "./mqtt.esm.js" + query);
-  writeFileSync(join(folder, "mqtt_shim.js"), shimText);
-  const shim = await import(shimUrl);
-  const fake = await import(pathToFileURL(join(folder, "mqtt.esm.js")).href + query);
-  return { shim, clients: fake.clients };
+  FakeWorker.created = [];
+  FakeSocket.created = [];
+  delete globalThis.qhMqttShim;
+  delete globalThis.qhMessagesReceived;
+  return import(pathToFileURL(shimPath).href + "?instance=" + instances);
 }
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -60,7 +125,8 @@ const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
 // What preload.js hands over: the bootstrap response's details and the WebSocket it
 // opened, which is CONNECTING (0), OPEN (1), CLOSING (2) or CLOSED (3).
 function early(url, readyState = 0) {
-  const socket = { readyState, closed: false, close() { this.closed = true; } };
+  const socket = new FakeSocket(url, ["mqtt"], readyState);
+  socket.binaryType = "arraybuffer";
   return { url, clientId: "viewer-1", topics: ["q/snapshot", "q/updates"], socket };
 }
 
@@ -70,37 +136,54 @@ function preconnect(details) {
   return details.socket;
 }
 
+// The only worker a case uses: the shim creates one at its first connection.
+function theWorker() {
+  assert.equal(FakeWorker.created.length, 1, "the shim must use exactly one worker");
+  return FakeWorker.created[0];
+}
+
+// Python's handlers, recording each call in order.
 function recorder() {
   const calls = [];
   const handler = (name) => (...args) => calls.push([name, ...args]);
   return {
     calls,
-    handlers: [handler("connect"), handler("subscribed"), handler("message"), handler("close")],
+    adoptHandlers: [handler("connect"), handler("subscribed"), handler("message"), handler("close")],
+    connectHandlers: [handler("connect"), handler("message"), handler("close")],
   };
 }
 
 async function bufferedEventsReachPythonInOrder() {
-  const { shim, clients } = await load();
+  const shim = await load();
   const socket = preconnect(early("ws://b/mqtt?signed=1"));
-  const [client] = clients;
-  assert.equal(client.url, "ws://b/mqtt?signed=1");
-  assert.equal(client.options.clientId, "viewer-1");
-  assert.equal(client.options.reconnectPeriod, 0);
-  assert.equal(client.options.createWebsocket(), socket, "mqtt.js must use that socket");
+  const worker = theWorker();
+  const [{ message: connect }] = worker.posted;
+  assert.deepEqual(connect, {
+    op: "connect",
+    id: connect.id,
+    url: "ws://b/mqtt?signed=1",
+    clientId: "viewer-1",
+    topics: ["q/snapshot", "q/updates"],
+    readyState: 0,
+  });
+  const { id } = connect;
 
-  client.emit("connect");
-  assert.deepEqual(client.subscriptions[0].topics, ["q/snapshot", "q/updates"]);
-  client.subscriptions[0].done(null);
-  client.emit("message", "q/snapshot", Buffer.from('{"type":"snapshot"}'));
+  worker.emit({ id, event: "connect" });
+  worker.emit({ id, event: "subscribed", error: "" });
+  worker.emit({ id, event: "message", topic: "q/snapshot", text: '{"type":"snapshot"}' });
+  const packet = new ArrayBuffer(2);
+  worker.emit({ id, event: "send", data: packet });
+  assert.deepEqual(socket.sent, [packet], "packets must reach the socket before adopt");
   const python = recorder();
-  const adopted = shim.adopt("ws://b/mqtt?signed=1", ...python.handlers);
-  client.emit("message", "q/updates", Buffer.from("d1"));
+  const adopted = shim.adopt("ws://b/mqtt?signed=1", ...python.adoptHandlers);
+  worker.emit({ id, event: "message", topic: "q/updates", text: "d1" });
 
-  assert.equal(adopted, client);
+  assert.equal(adopted.id, id);
+  assert.equal(adopted.socket, socket);
   assert.deepEqual(python.calls, [], "no handler may run before adopt returns");
   await flush();
-  client.emit("message", "q/updates", Buffer.from("d2"));
-  client.emit("close");
+  worker.emit({ id, event: "message", topic: "q/updates", text: "d2" });
+  worker.emit({ id, event: "close", error: "" });
   assert.deepEqual(python.calls, [
     ["connect"],
     ["subscribed", ""],
@@ -110,113 +193,392 @@ async function bufferedEventsReachPythonInOrder() {
     ["close", ""],
   ]);
   assert.deepEqual(globalThis.qhMessagesReceived, { "q/snapshot": 1, "q/updates": 2 });
-  assert.equal(client.ended, false);
+  assert.deepEqual(worker.messages().map(({ op }) => op), ["connect"], "adopt must not end it");
+  assert.equal(socket.closed, false);
 }
 
 async function adoptWithOtherUrlEndsEarlyConnection() {
-  const { shim, clients } = await load();
-  preconnect(early("ws://b/mqtt?signed=1"));
+  const shim = await load();
+  const socket = preconnect(early("ws://b/mqtt?signed=1"));
+  const worker = theWorker();
+  const { id } = worker.posted[0].message;
+  const python = recorder();
 
-  const adopted = shim.adopt("ws://b/mqtt?signed=2", ...recorder().handlers);
+  const adopted = shim.adopt("ws://b/mqtt?signed=2", ...python.adoptHandlers);
+  worker.emit({ id, event: "connect" });
+  await flush();
 
   assert.equal(adopted, null);
-  assert.equal(clients[0].ended, true);
+  assert.deepEqual(worker.posted[1].message, { op: "end", id });
+  assert.equal(socket.closed, true);
+  assert.deepEqual(python.calls, []);
+}
+
+async function noEarlyConnectionAfterAdopt() {
+  const shim = await load();
+
+  assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().adoptHandlers), null);
+  const socket = preconnect(early("ws://b/mqtt?signed=1"));
+
+  assert.equal(socket.closed, true, "a socket nobody takes must be closed");
+  assert.equal(FakeWorker.created.length, 0, "a late preconnect must start nothing");
 }
 
 async function noEarlyConnectionAfterPythonConnects() {
-  const { shim, clients } = await load();
+  const shim = await load();
+  shim.connect("ws://b/mqtt?signed=1", "viewer-2", ...recorder().connectHandlers);
 
-  assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().handlers), null);
   const socket = preconnect(early("ws://b/mqtt?signed=1"));
 
-  assert.equal(clients.length, 0);
   assert.equal(socket.closed, true, "a socket nobody takes must be closed");
+  assert.deepEqual(theWorker().messages().map(({ op }) => op), ["connect"]);
 }
 
 async function discardEndsEarlyConnection() {
-  const { shim, clients } = await load();
-  preconnect(early("ws://b/mqtt?signed=1"));
+  const shim = await load();
+  const first = preconnect(early("ws://b/mqtt?signed=1"));
   const second = preconnect(early("ws://b/mqtt?signed=2"));
+  const worker = theWorker();
+  const { id } = worker.posted[0].message;
 
+  assert.equal(second.closed, true, "a second preconnect must close its socket");
+  assert.equal(worker.posted.length, 1, "a second preconnect must post nothing");
   shim.discard();
 
-  assert.equal(clients.length, 1, "a second preconnect opens nothing");
-  assert.equal(second.closed, true);
-  assert.equal(clients[0].ended, true);
-  assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().handlers), null);
+  assert.deepEqual(worker.posted[1].message, { op: "end", id });
+  assert.equal(first.closed, true);
+  assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().adoptHandlers), null);
+}
+
+async function untakenEarlyConnectionExpires() {
+  const shim = await load();
+  const timers = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (callback, delay) => timers.push({ callback, delay });
+  let socket;
+  try {
+    socket = preconnect(early("ws://b/mqtt?signed=1"));
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+  const worker = theWorker();
+  const { id } = worker.posted[0].message;
+
+  assert.equal(timers.length, 1);
+  assert.equal(timers[0].delay, 60000);
+  timers[0].callback();
+
+  assert.deepEqual(worker.posted[1].message, { op: "end", id });
+  assert.equal(socket.closed, true);
+  assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().adoptHandlers), null);
+}
+
+async function adoptedEarlyConnectionOutlivesTimer() {
+  const shim = await load();
+  const timers = [];
+  const realSetTimeout = globalThis.setTimeout;
+  globalThis.setTimeout = (callback, delay) => timers.push({ callback, delay });
+  let socket;
+  try {
+    socket = preconnect(early("ws://b/mqtt?signed=1"));
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+
+  assert.notEqual(shim.adopt("ws://b/mqtt?signed=1", ...recorder().adoptHandlers), null);
+  timers[0].callback();
+
+  assert.deepEqual(theWorker().messages().map(({ op }) => op), ["connect"]);
+  assert.equal(socket.closed, false);
 }
 
 async function failedEarlyConnectReachesPython() {
-  const { shim, clients } = await load();
-  preconnect(early("ws://b/mqtt?signed=1"));
-  clients[0].emit("error", new Error("connection refused"));
-  clients[0].emit("close");
+  const shim = await load();
+  const socket = preconnect(early("ws://b/mqtt?signed=1"));
+  const worker = theWorker();
+  const { id } = worker.posted[0].message;
+  worker.emit({ id, event: "close-socket" });
+  worker.emit({ id, event: "close", error: "connection refused" });
   const python = recorder();
 
-  shim.adopt("ws://b/mqtt?signed=1", ...python.handlers);
+  shim.adopt("ws://b/mqtt?signed=1", ...python.adoptHandlers);
   await flush();
 
+  assert.equal(socket.closed, true);
   assert.deepEqual(python.calls, [["close", "connection refused"]]);
 }
 
 async function socketWaitingBeforeLoadIsTaken() {
   const details = early("ws://b/mqtt?signed=1", 1);
   globalThis.qhEarlySocket = details;
-  const { shim, clients } = await load();
+  const shim = await load();
 
   assert.equal(globalThis.qhEarlySocket, undefined);
-  assert.equal(clients.length, 1);
-  assert.equal(clients[0].options.createWebsocket(), details.socket);
-  assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().handlers), clients[0]);
+  const [{ message: connect }] = theWorker().posted;
+  assert.equal(connect.op, "connect");
+  assert.equal(connect.url, "ws://b/mqtt?signed=1");
+  assert.equal(connect.readyState, 1);
+  const adopted = shim.adopt("ws://b/mqtt?signed=1", ...recorder().adoptHandlers);
+  assert.equal(adopted.socket, details.socket);
 }
 
-async function socketClosedBeforeMqttReachesPython() {
-  const { shim, clients } = await load();
-  preconnect(early("ws://b/mqtt?signed=1", 3));
-  assert.equal(clients[0].ended, true, "mqtt.js must not wait for a closed socket");
-  clients[0].emit("close");
+async function readyStateAtConnectReachesWorker() {
+  for (const readyState of [0, 1, 2, 3]) {
+    const shim = await load();
+    preconnect(early("ws://b/mqtt?signed=1", readyState));
+    const worker = theWorker();
+    const [{ message: connect }] = worker.posted;
+
+    assert.equal(connect.readyState, readyState, `readyState ${readyState} must reach the worker`);
+    if (readyState < 2) continue;
+    // The worker ends a connection whose socket closed before mqtt.js took it.
+    const error = "the WebSocket closed before MQTT started";
+    worker.emit({ id: connect.id, event: "close", error });
+    const python = recorder();
+    shim.adopt("ws://b/mqtt?signed=1", ...python.adoptHandlers);
+    await flush();
+    assert.deepEqual(python.calls, [["close", error]]);
+  }
+}
+
+async function preloadedWorkerIsUsed() {
+  const preloaded = new FakeWorker("./mqtt_worker.js?preloaded", { type: "module" });
+  globalThis.qhMqttWorker = preloaded;
+  const shim = await load();
+
+  preconnect(early("ws://b/mqtt?signed=1"));
+  shim.connect("ws://b/mqtt?signed=2", "viewer-2", ...recorder().connectHandlers);
+
+  assert.equal(FakeWorker.created.length, 0, "the shim must not start a second worker");
+  assert.deepEqual(preloaded.messages().map(({ op }) => op), ["connect", "connect"]);
+  assert.equal(typeof preloaded.onmessage, "function");
+  assert.equal(typeof preloaded.onerror, "function");
+  assert.equal("qhMqttWorker" in globalThis, false);
+}
+
+async function workerStartsNextToShim() {
+  const shim = await load();
+
+  shim.connect("ws://b/mqtt?signed=1", "viewer-2", ...recorder().connectHandlers);
+  shim.connect("ws://b/mqtt?signed=2", "viewer-2", ...recorder().connectHandlers);
+
+  const worker = theWorker();
+  const expected = pathToFileURL(join(folder, "mqtt_worker.js")).href;
+  assert.equal(String(worker.url), expected);
+  assert.deepEqual(worker.options, { type: "module" });
+  assert.equal(worker.posted.length, 2);
+}
+
+async function pythonConnectOpensWebSocket() {
+  const shim = await load();
   const python = recorder();
 
-  shim.adopt("ws://b/mqtt?signed=1", ...python.handlers);
-  await flush();
+  const client = shim.connect("ws://b/mqtt?signed=1", "viewer-2", ...python.connectHandlers);
 
-  assert.deepEqual(python.calls, [["close", "the WebSocket closed before MQTT started"]]);
+  assert.equal(FakeSocket.created.length, 1);
+  const [socket] = FakeSocket.created;
+  assert.equal(client.socket, socket);
+  assert.equal(socket.url, "ws://b/mqtt?signed=1");
+  assert.deepEqual(socket.protocols, ["mqtt"]);
+  assert.equal(socket.binaryType, "arraybuffer");
+  const worker = theWorker();
+  assert.deepEqual(worker.posted, [
+    {
+      message: {
+        op: "connect",
+        id: client.id,
+        url: "ws://b/mqtt?signed=1",
+        clientId: "viewer-2",
+        topics: null,
+        readyState: 0,
+      },
+      transfer: [],
+    },
+  ]);
+
+  worker.emit({ id: client.id, event: "connect" });
+  worker.emit({ id: client.id, event: "message", topic: "q/updates", text: "d1" });
+  worker.emit({ id: client.id, event: "message", topic: "q/updates", text: "d2" });
+  worker.emit({ id: client.id, event: "close", error: "keepalive timeout" });
+
+  assert.deepEqual(python.calls, [
+    ["connect"],
+    ["message", "q/updates", "d1"],
+    ["message", "q/updates", "d2"],
+    ["close", "keepalive timeout"],
+  ]);
+  assert.deepEqual(globalThis.qhMessagesReceived, { "q/updates": 2 });
 }
 
-async function pythonConnectsWithoutSocket() {
-  const { shim, clients } = await load();
-  const ignore = () => {};
-
-  shim.connect("ws://b/mqtt", "viewer-2", ignore, ignore, ignore);
-
-  assert.equal(clients[0].options.createWebsocket, undefined);
-  assert.equal(clients[0].ended, false);
-}
-
-async function unsubscribeReportsErrors() {
-  const { shim, clients } = await load();
-  const ignore = () => {};
-  const client = shim.connect("ws://b/mqtt", "viewer-2", ignore, ignore, ignore);
+async function requestsReportDoneErrors() {
+  const shim = await load();
+  const client = shim.connect("ws://b/mqtt", "viewer-2", ...recorder().connectHandlers);
+  const worker = theWorker();
   const results = [];
+  // The shim must post topics as a plain array, because this iterable cannot be cloned.
+  const topics = {
+    *[Symbol.iterator]() {
+      yield "q/snapshot";
+    },
+  };
 
-  shim.unsubscribe(client, ["s"], (error) => results.push(error));
-  clients[0].unsubscriptions[0].done(null);
-  clients[0].unsubscriptions[0].done(new Error("not connected"));
+  shim.subscribe(client, topics, (error) => results.push(["subscribe", error]));
+  shim.unsubscribe(client, ["q/snapshot"], (error) => results.push(["unsubscribe", error]));
 
-  assert.deepEqual(clients[0].unsubscriptions[0].topics, ["s"]);
-  assert.deepEqual(results, ["", "not connected"]);
+  const [subscribe, unsubscribe] = worker.messages().slice(1);
+  assert.deepEqual(subscribe, {
+    op: "subscribe",
+    id: client.id,
+    request: subscribe.request,
+    topics: ["q/snapshot"],
+  });
+  assert.deepEqual(unsubscribe, {
+    op: "unsubscribe",
+    id: client.id,
+    request: unsubscribe.request,
+    topics: ["q/snapshot"],
+  });
+  assert.notEqual(subscribe.request, unsubscribe.request);
+
+  const done = (request, error) => ({ id: client.id, event: "done", request, error });
+  worker.emit(done(unsubscribe.request, "not connected"));
+  worker.emit(done(subscribe.request, ""));
+  worker.emit(done(subscribe.request, "a second done for one request"));
+
+  assert.deepEqual(results, [
+    ["unsubscribe", "not connected"],
+    ["subscribe", ""],
+  ]);
+}
+
+async function socketEventsReachWorker() {
+  const shim = await load();
+  const client = shim.connect("ws://b/mqtt", "viewer-2", ...recorder().connectHandlers);
+  const { socket, id } = client;
+  const worker = theWorker();
+  const bytes = new ArrayBuffer(3);
+
+  socket.fire("open");
+  socket.fire("message", { data: bytes });
+  socket.fire("message", { data: "text frame" });
+  socket.fire("error");
+  socket.fire("close");
+
+  assert.deepEqual(worker.posted.slice(1), [
+    { message: { op: "socket", id, type: "open", data: undefined }, transfer: [] },
+    { message: { op: "socket", id, type: "message", data: bytes }, transfer: [bytes] },
+    { message: { op: "socket", id, type: "message", data: "text frame" }, transfer: [] },
+    { message: { op: "socket", id, type: "error", data: undefined }, transfer: [] },
+    { message: { op: "socket", id, type: "close", data: undefined }, transfer: [] },
+  ]);
+  assert.equal(worker.posted[2].message.data, bytes, "the received buffer itself is transferred");
+}
+
+async function workerEventsReachSocket() {
+  const shim = await load();
+  const client = shim.connect("ws://b/mqtt", "viewer-2", ...recorder().connectHandlers);
+  const worker = theWorker();
+  const packet = new ArrayBuffer(4);
+
+  worker.emit({ id: client.id, event: "send", data: packet });
+  assert.deepEqual(client.socket.sent, [packet]);
+  assert.equal(client.socket.sent[0], packet);
+  assert.equal(client.socket.closed, false);
+  worker.emit({ id: client.id, event: "close-socket" });
+
+  assert.equal(client.socket.closeCalls, 1);
+}
+
+async function endedConnectionEventsIgnored() {
+  const shim = await load();
+  const python = recorder();
+  const client = shim.connect("ws://b/mqtt", "viewer-2", ...python.connectHandlers);
+  const worker = theWorker();
+  const { id, socket } = client;
+
+  shim.end(client);
+
+  assert.deepEqual(worker.posted[1].message, { op: "end", id });
+  assert.equal(socket.closed, true);
+  worker.emit({ id, event: "send", data: new ArrayBuffer(1) });
+  worker.emit({ id, event: "message", topic: "q/updates", text: "d1" });
+  worker.emit({ id, event: "close-socket" });
+  worker.emit({ id, event: "close", error: "" });
+  worker.emit({ id: id + 100, event: "message", topic: "q/updates", text: "d2" });
+  socket.fire("message", { data: new ArrayBuffer(1) });
+  socket.fire("close");
+  assert.deepEqual(python.calls, []);
+  assert.deepEqual(socket.sent, []);
+  assert.equal(socket.closeCalls, 1);
+  assert.equal(worker.posted.length, 2, "an ended socket's events must not reach the worker");
+  assert.deepEqual(globalThis.qhMessagesReceived, {});
+}
+
+async function closedConnectionEventsIgnored() {
+  const shim = await load();
+  const python = recorder();
+  const client = shim.connect("ws://b/mqtt", "viewer-2", ...python.connectHandlers);
+  const worker = theWorker();
+
+  worker.emit({ id: client.id, event: "close", error: "" });
+  worker.emit({ id: client.id, event: "message", topic: "q/updates", text: "d1" });
+  client.socket.fire("close");
+
+  assert.deepEqual(python.calls, [["close", ""]]);
+  assert.equal(worker.posted.length, 1, "a closed connection's socket events must not be relayed");
+}
+
+async function workerErrorClosesEveryConnection() {
+  const shim = await load();
+  const earlySocket = preconnect(early("ws://b/mqtt?signed=1"));
+  const python = recorder();
+  const client = shim.connect("ws://b/mqtt?signed=2", "viewer-2", ...python.connectHandlers);
+  const worker = theWorker();
+
+  const event = worker.fail("SyntaxError: Unexpected token");
+
+  const error = WORKER_FAILED + ": SyntaxError: Unexpected token";
+  assert.equal(event.defaultPrevented, true, "the shim reports the failure itself");
+  assert.equal(client.socket.closed, true);
+  assert.equal(earlySocket.closed, true);
+  assert.deepEqual(python.calls, [["close", error]]);
+  const adopter = recorder();
+  shim.adopt("ws://b/mqtt?signed=1", ...adopter.adoptHandlers);
+  await flush();
+  assert.deepEqual(adopter.calls, [["close", error]]);
+}
+
+async function workerErrorWithoutMessage() {
+  const shim = await load();
+  const python = recorder();
+  shim.connect("ws://b/mqtt", "viewer-2", ...python.connectHandlers);
+
+  theWorker().fail("");
+
+  assert.deepEqual(python.calls, [["close", WORKER_FAILED + ": no details"]]);
 }
 
 try {
   await bufferedEventsReachPythonInOrder();
   await adoptWithOtherUrlEndsEarlyConnection();
+  await noEarlyConnectionAfterAdopt();
   await noEarlyConnectionAfterPythonConnects();
   await discardEndsEarlyConnection();
+  await untakenEarlyConnectionExpires();
+  await adoptedEarlyConnectionOutlivesTimer();
   await failedEarlyConnectReachesPython();
   await socketWaitingBeforeLoadIsTaken();
-  await socketClosedBeforeMqttReachesPython();
-  await pythonConnectsWithoutSocket();
-  await unsubscribeReportsErrors();
+  await readyStateAtConnectReachesWorker();
+  await preloadedWorkerIsUsed();
+  await workerStartsNextToShim();
+  await pythonConnectOpensWebSocket();
+  await requestsReportDoneErrors();
+  await socketEventsReachWorker();
+  await workerEventsReachSocket();
+  await endedConnectionEventsIgnored();
+  await closedConnectionEventsIgnored();
+  await workerErrorClosesEveryConnection();
+  await workerErrorWithoutMessage();
   console.log("all shim checks passed");
 } finally {
   rmSync(folder, { recursive: true, force: true });
