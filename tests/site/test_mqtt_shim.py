@@ -1,8 +1,10 @@
-"""site/mqtt_shim.js in Node, with a fake Worker and WebSocket around it.
+"""site/mqtt_shim.js and site/mqtt_worker.js, each in Node with stand-ins around it.
 
-tests/site/js/shim_checks.mjs checks the early connection and its takeover by
-Python, and the relay between socket and worker. It also runs on a broken copy, to
-show that its checks fail.
+tests/site/js/shim_checks.mjs runs the shim with a fake Worker and WebSocket: the
+early connection and its takeover by Python, and the relay between socket and
+worker. tests/site/js/worker_checks.mjs runs the worker with a fake mqtt.js and a
+fake worker scope: the socket it hands mqtt.js and the messages it posts. Each
+script also runs on a broken copy, to show that its checks fail.
 """
 
 import shutil
@@ -14,6 +16,7 @@ from page_support import ROOT
 
 CHECKS = Path(__file__).with_name("js")
 SHIM = ROOT / "site" / "mqtt_shim.js"
+WORKER = ROOT / "site" / "mqtt_worker.js"
 
 
 def run_checks(script, module):
@@ -59,3 +62,24 @@ def test_shim_checks_catch_lost_buffer(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "AssertionError" in result.stderr
 
+
+def test_worker_checks_pass():
+    result = run_checks("worker_checks.mjs", WORKER)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all worker checks passed" in result.stdout
+
+
+def test_worker_checks_catch_stale_ready_state(tmp_path):
+    # The relayed socket stays CONNECTING after the page's socket opened.
+    worker = break_copy(
+        WORKER,
+        'if (type === "open") this.readyState = OPEN;',
+        "void 0;",
+        tmp_path,
+    )
+
+    result = run_checks("worker_checks.mjs", worker)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "AssertionError" in result.stderr
