@@ -23,8 +23,9 @@ const WORKER_FAILED = "the MQTT worker failed to run";
 const received = {};
 globalThis.qhMessagesReceived = received;
 
-// Connections by id. Each is {id, socket, handlers, requests}; handlers is null
-// while an early connection waits for adopt(), and its events wait in `pending`.
+// Connections by id. Each is {id, socket, worker, handlers, requests}. Its handlers
+// are null while an early connection waits for adopt(), and its events wait in
+// `pending` until then.
 const connections = new Map();
 let worker = null;
 let nextId = 1;
@@ -51,7 +52,7 @@ export function unsubscribe(client, topics, onDone) {
 
 export function end(client) {
   connections.delete(client.id);
-  worker.postMessage({ op: "end", id: client.id });
+  client.worker.postMessage({ op: "end", id: client.id });
   client.socket.close();
 }
 
@@ -108,14 +109,21 @@ export function discard() {
 function open(url, clientId, topics, socket, handlers) {
   socket ??= new WebSocket(url, [MQTT_SUBPROTOCOL]);
   socket.binaryType = "arraybuffer";
-  const client = { id: nextId++, socket, handlers, pending: [], requests: new Map() };
+  const client = {
+    id: nextId++,
+    socket,
+    worker: startWorker(),
+    handlers,
+    pending: [],
+    requests: new Map(),
+  };
   connections.set(client.id, client);
   const { readyState } = socket;
-  startWorker().postMessage({ op: "connect", id: client.id, url, clientId, topics, readyState });
+  client.worker.postMessage({ op: "connect", id: client.id, url, clientId, topics, readyState });
   const relay = (type, data) => {
     if (connections.get(client.id) !== client) return;
     const transfer = data instanceof ArrayBuffer ? [data] : [];
-    worker.postMessage({ op: "socket", id: client.id, type, data }, transfer);
+    client.worker.postMessage({ op: "socket", id: client.id, type, data }, transfer);
   };
   socket.addEventListener("open", () => relay("open"));
   socket.addEventListener("message", (event) => relay("message", event.data));
@@ -127,15 +135,17 @@ function open(url, clientId, topics, socket, handlers) {
 function request(client, op, topics, onDone) {
   const id = nextRequest++;
   client.requests.set(id, onDone);
-  worker.postMessage({ op, id: client.id, request: id, topics: [...topics] });
+  client.worker.postMessage({ op, id: client.id, request: id, topics: [...topics] });
 }
 
-// Returns the worker, the one preload.js started when there is one.
+// Returns the worker, the one preload.js started when there is one. After a worker
+// fails, the next connection starts a new one.
 function startWorker() {
   if (worker !== null) return worker;
-  worker = globalThis.qhMqttWorker ?? new Worker(WORKER_URL, { type: "module" });
+  const started = globalThis.qhMqttWorker ?? new Worker(WORKER_URL, { type: "module" });
   delete globalThis.qhMqttWorker;
-  worker.onmessage = ({ data }) => {
+  worker = started;
+  started.onmessage = ({ data }) => {
     const client = connections.get(data.id);
     if (client === undefined) return; // ended by Python, or never adopted
     if (data.event === "send") client.socket.send(data.data);
@@ -143,17 +153,25 @@ function startWorker() {
     else if (client.handlers === null) client.pending.push(data);
     else dispatch(client, data);
   };
-  worker.onerror = (event) => {
+  started.onerror = (event) => {
     event.preventDefault();
     const error = `${WORKER_FAILED}: ${event.message || "no details"}`;
+    // A worker that failed to load posts nothing, and one that threw may still hold
+    // clients for the sockets closed here. So it is terminated, and the next
+    // connection starts another.
+    started.terminate();
+    if (worker === started) worker = null;
     for (const client of [...connections.values()]) {
+      if (client.worker !== started) continue;
+      // Deleted at once, so that no later event of its socket or worker reaches it.
+      connections.delete(client.id);
       client.socket.close();
       const data = { id: client.id, event: "close", error };
       if (client.handlers === null) client.pending.push(data);
       else dispatch(client, data);
     }
   };
-  return worker;
+  return started;
 }
 
 function dispatch(client, data) {

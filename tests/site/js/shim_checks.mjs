@@ -548,6 +548,41 @@ async function workerErrorClosesEveryConnection() {
   assert.deepEqual(adopter.calls, [["close", error]]);
 }
 
+async function connectAfterWorkerErrorStartsWorker() {
+  const shim = await load();
+  const earlySocket = preconnect(early("ws://b/mqtt?signed=1"));
+  const [failed] = FakeWorker.created;
+  failed.fail("NetworkError");
+  const python = recorder();
+
+  const client = shim.connect("ws://b/mqtt?signed=2", "viewer-2", ...python.connectHandlers);
+
+  assert.equal(failed.terminated, true);
+  assert.equal(FakeWorker.created.length, 2, "a failed worker must take no new connection");
+  const replacement = FakeWorker.created[1];
+  assert.deepEqual(replacement.messages().map(({ op, id }) => [op, id]), [["connect", client.id]]);
+  replacement.emit({ id: client.id, event: "connect" });
+  assert.deepEqual(python.calls, [["connect"]]);
+  // The early connection's socket closes after the failure: nothing reaches a worker.
+  earlySocket.fire("close");
+  assert.equal(failed.posted.length, 1);
+  assert.equal(replacement.posted.length, 1);
+}
+
+async function secondWorkerErrorClosesOnce() {
+  const shim = await load();
+  preconnect(early("ws://b/mqtt?signed=1"));
+  const worker = theWorker();
+
+  worker.fail("first");
+  worker.fail("second");
+  const python = recorder();
+  shim.adopt("ws://b/mqtt?signed=1", ...python.adoptHandlers);
+  await flush();
+
+  assert.deepEqual(python.calls, [["close", WORKER_FAILED + ": first"]]);
+}
+
 async function workerErrorWithoutMessage() {
   const shim = await load();
   const python = recorder();
@@ -578,6 +613,8 @@ try {
   await endedConnectionEventsIgnored();
   await closedConnectionEventsIgnored();
   await workerErrorClosesEveryConnection();
+  await connectAfterWorkerErrorStartsWorker();
+  await secondWorkerErrorClosesOnce();
   await workerErrorWithoutMessage();
   console.log("all shim checks passed");
 } finally {
