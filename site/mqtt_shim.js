@@ -142,8 +142,13 @@ function request(client, op, topics, onDone) {
 // fails, the next connection starts a new one.
 function startWorker() {
   if (worker !== null) return worker;
-  const started = globalThis.qhMqttWorker ?? new Worker(WORKER_URL, { type: "module" });
+  let preloaded = globalThis.qhMqttWorker;
   delete globalThis.qhMqttWorker;
+  if (preloaded?.failed) {
+    preloaded.terminate();
+    preloaded = undefined;
+  }
+  const started = preloaded ?? new Worker(WORKER_URL, { type: "module" });
   worker = started;
   started.onmessage = ({ data }) => {
     const client = connections.get(data.id);

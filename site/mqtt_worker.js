@@ -28,6 +28,8 @@ const CLOSED = 3;
 
 // mqtt.js loads while the first socket opens: requests wait for it, in order.
 const mqttLoaded = import("./mqtt.esm.js").then((module) => module.default);
+// A failed load is reported to each request (run below), not as an unhandled error.
+mqttLoaded.catch(() => {});
 let queue = Promise.resolve();
 const clients = new Map();
 const sockets = new Map();
@@ -85,6 +87,8 @@ async function run(data) {
     // The shim hears of the failure as the end of that connection or request.
     const text = errorText(error);
     if (data.op === "connect") {
+      clients.delete(data.id);
+      sockets.delete(data.id);
       self.postMessage({ id: data.id, event: "close-socket" });
       self.postMessage({ id: data.id, event: "close", error: text });
     } else if (data.request) {

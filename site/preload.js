@@ -26,7 +26,14 @@
   response.catch(() => {});
   window.qhBootstrap = { url, startedAt: performance.now(), response };
   if (mqttFirst(script.dataset.transports)) {
-    window.qhMqttWorker = new Worker(script.dataset.mqttWorker, { type: "module" });
+    const worker = new Worker(script.dataset.mqttWorker, { type: "module" });
+    // Until mqtt_shim.js takes the worker, a failure to load it is only marked: the
+    // shim then starts another one, whose errors it handles.
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.failed = true;
+    };
+    window.qhMqttWorker = worker;
     openEarlySocket(response);
   }
 

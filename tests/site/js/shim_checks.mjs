@@ -356,6 +356,21 @@ async function preloadedWorkerIsUsed() {
   assert.equal("qhMqttWorker" in globalThis, false);
 }
 
+async function failedPreloadedWorkerIsReplaced() {
+  const preloaded = new FakeWorker("./mqtt_worker.js?preloaded", { type: "module" });
+  preloaded.failed = true; // what preload.js marks when the worker fails to load
+  globalThis.qhMqttWorker = preloaded;
+  const shim = await load();
+
+  shim.connect("ws://b/mqtt?signed=1", "viewer-2", ...recorder().connectHandlers);
+
+  assert.equal(preloaded.terminated, true);
+  assert.equal(preloaded.posted.length, 0);
+  assert.equal(FakeWorker.created.length, 1, "the shim must start a new worker");
+  assert.deepEqual(theWorker().messages().map(({ op }) => op), ["connect"]);
+  assert.equal("qhMqttWorker" in globalThis, false);
+}
+
 async function workerStartsNextToShim() {
   const shim = await load();
 
@@ -605,6 +620,7 @@ try {
   await socketWaitingBeforeLoadIsTaken();
   await readyStateAtConnectReachesWorker();
   await preloadedWorkerIsUsed();
+  await failedPreloadedWorkerIsReplaced();
   await workerStartsNextToShim();
   await pythonConnectOpensWebSocket();
   await requestsReportDoneErrors();
