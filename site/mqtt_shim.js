@@ -103,6 +103,20 @@ export function discard() {
   early = null;
   pythonConnects = true;
   if (client !== null) end(client);
+  stopIdleWorkers();
+}
+
+// Terminates the workers no connection uses, so a page on another live feed does
+// not keep mqtt.js in memory. A later connect() starts a new worker.
+function stopIdleWorkers() {
+  const preloaded = globalThis.qhMqttWorker;
+  delete globalThis.qhMqttWorker;
+  preloaded?.terminate();
+  const used = [...connections.values()].some((client) => client.worker === worker);
+  if (worker !== null && !used) {
+    worker.terminate();
+    worker = null;
+  }
 }
 
 // Starts a connection in the worker over `socket`, or over a new WebSocket to `url`.

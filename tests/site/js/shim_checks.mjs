@@ -247,7 +247,29 @@ async function discardEndsEarlyConnection() {
 
   assert.deepEqual(worker.posted[1].message, { op: "end", id });
   assert.equal(first.closed, true);
+  assert.equal(worker.terminated, true, "an idle worker must be stopped");
   assert.equal(shim.adopt("ws://b/mqtt?signed=1", ...recorder().adoptHandlers), null);
+}
+
+async function discardKeepsWorkerInUse() {
+  const shim = await load();
+  shim.connect("ws://b/mqtt?signed=1", "viewer-2", ...recorder().connectHandlers);
+  const worker = theWorker();
+
+  shim.discard();
+
+  assert.equal(worker.terminated, false, "a worker with a connection must keep running");
+}
+
+async function discardStopsUntakenPreloadedWorker() {
+  const preloaded = new FakeWorker("./mqtt_worker.js?preloaded", { type: "module" });
+  globalThis.qhMqttWorker = preloaded;
+  const shim = await load();
+
+  shim.discard();
+
+  assert.equal(preloaded.terminated, true);
+  assert.equal("qhMqttWorker" in globalThis, false);
 }
 
 async function untakenEarlyConnectionExpires() {
@@ -614,6 +636,8 @@ try {
   await noEarlyConnectionAfterAdopt();
   await noEarlyConnectionAfterPythonConnects();
   await discardEndsEarlyConnection();
+  await discardKeepsWorkerInUse();
+  await discardStopsUntakenPreloadedWorker();
   await untakenEarlyConnectionExpires();
   await adoptedEarlyConnectionOutlivesTimer();
   await failedEarlyConnectReachesPython();
