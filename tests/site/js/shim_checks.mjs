@@ -272,17 +272,22 @@ async function discardStopsUntakenPreloadedWorker() {
   assert.equal("qhMqttWorker" in globalThis, false);
 }
 
-async function untakenEarlyConnectionExpires() {
-  const shim = await load();
+// Runs preconnect(details) and returns its socket with the timers it set, which run
+// only when a check calls them.
+function preconnectCapturingTimers(details) {
   const timers = [];
   const realSetTimeout = globalThis.setTimeout;
   globalThis.setTimeout = (callback, delay) => timers.push({ callback, delay });
-  let socket;
   try {
-    socket = preconnect(early("ws://b/mqtt?signed=1"));
+    return { socket: preconnect(details), timers };
   } finally {
     globalThis.setTimeout = realSetTimeout;
   }
+}
+
+async function untakenEarlyConnectionExpires() {
+  const shim = await load();
+  const { socket, timers } = preconnectCapturingTimers(early("ws://b/mqtt?signed=1"));
   const worker = theWorker();
   const { id } = worker.posted[0].message;
 
@@ -297,15 +302,7 @@ async function untakenEarlyConnectionExpires() {
 
 async function adoptedEarlyConnectionOutlivesTimer() {
   const shim = await load();
-  const timers = [];
-  const realSetTimeout = globalThis.setTimeout;
-  globalThis.setTimeout = (callback, delay) => timers.push({ callback, delay });
-  let socket;
-  try {
-    socket = preconnect(early("ws://b/mqtt?signed=1"));
-  } finally {
-    globalThis.setTimeout = realSetTimeout;
-  }
+  const { socket, timers } = preconnectCapturingTimers(early("ws://b/mqtt?signed=1"));
 
   assert.notEqual(shim.adopt("ws://b/mqtt?signed=1", ...recorder().adoptHandlers), null);
   timers[0].callback();
