@@ -7,6 +7,7 @@ folder, so tests and the local stack never touch the machine's shared instances.
 import contextlib
 import logging
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -172,6 +173,10 @@ class MosquittoBroker(Service):
     Anonymous clients may only subscribe to and receive the site's topics, as the
     viewer's IAM policy allows on AWS IoT; the bridge logs in as a named user that
     may publish there. `message_size_limit` matches AWS IoT's 128 KB payload limit.
+
+    Mosquitto 2.0.11 (Debian 12) ignores the address of a WebSockets listener and
+    listens on every interface. So the bridge's password is new for every broker
+    unless given: only the bridge may publish, from any host.
     """
 
     name = "mosquitto"
@@ -183,14 +188,14 @@ class MosquittoBroker(Service):
         tcp_port: int | None = None,
         ws_port: int | None = None,
         bridge_user: str = "bridge",
-        bridge_password: str = "bridge-local-password",
+        bridge_password: str | None = None,
     ):
         super().__init__(workdir)
         self.topic_prefix = topic_prefix
         self.tcp_port = tcp_port or free_port()
         self.ws_port = ws_port or free_port()
         self.bridge_user = bridge_user
-        self.bridge_password = bridge_password
+        self.bridge_password = bridge_password or secrets.token_urlsafe(24)
 
     @property
     def ws_url(self) -> str:
