@@ -223,6 +223,10 @@ class MosquittoBroker(Service):
             f"topic read {self.topic_prefix}/#\n"
             f"\nuser {self.bridge_user}\ntopic readwrite {self.topic_prefix}/#\n"
         )
+        # For running the bridge by hand against this broker (docs/bridge.md).
+        secret = self.workdir / "bridge-password"
+        secret.touch(mode=0o600)
+        secret.write_text(self.bridge_password + "\n")
         passwords = self.workdir / "passwords"
         passwords.write_text(f"{self.bridge_user}:{self.bridge_password}\n")
         subprocess.run(

@@ -7,7 +7,7 @@ import pytest
 import redis
 
 from stack.local import LocalStack
-from stack.services import RedisServer, ServiceError
+from stack.services import MosquittoBroker, RedisServer, ServiceError
 
 
 def test_redis_keeps_data_across_restart(tmp_path):
@@ -108,3 +108,30 @@ def test_mosquitto_rejects_anonymous_publish(mosquitto):
         client.loop_stop()
         client.disconnect()
     assert received == [b"real"]
+
+
+def test_mosquitto_bridge_password_is_new_per_broker(tmp_path, mosquitto):
+    other = MosquittoBroker(tmp_path)
+    other._write_config()
+    written = tmp_path / "bridge-password"
+
+    assert other.bridge_password != mosquitto.bridge_password
+    assert len(other.bridge_password) >= 32
+    assert written.read_text() == other.bridge_password + "\n"
+    assert written.stat().st_mode & 0o777 == 0o600
+
+
+def test_mosquitto_rejects_wrong_bridge_password(mosquitto):
+    failed = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.username_pw_set(mosquitto.bridge_user, "bridge-local-password")
+    client.on_connect = lambda client, userdata, flags, reason, props: (
+        failed.set() if reason.is_failure else None
+    )
+    client.connect("127.0.0.1", mosquitto.tcp_port)
+    client.loop_start()
+    try:
+        assert failed.wait(5), "the broker accepted the old fixed bridge password"
+    finally:
+        client.loop_stop()
+        client.disconnect()
