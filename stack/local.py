@@ -89,12 +89,17 @@ class LocalStack:
             self.services[name].stop()
 
     def exited_services(self) -> list[str]:
-        """Return "name (exit code N)" for each started service that is not running."""
+        """Return "name (exit code N, log PATH)" for each started service that is
+        not running."""
         return [
-            f"{name} (exit code {service.process.returncode})"
+            f"{name} (exit code {service.process.returncode}, log {service.log_path})"
             for name, service in self.services.items()
             if service.process is not None and not service.running
         ]
+
+    def log_folders(self) -> list[Path]:
+        """Return the folders that hold the services' logs, each once."""
+        return sorted({service.log_path.parent for service in self.services.values()})
 
     def __enter__(self) -> Self:
         return self.start()

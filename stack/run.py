@@ -47,7 +47,8 @@ Qualifier Hub is running on loopback:
   MQTT          tcp://127.0.0.1:{stack.ports.mqtt}  ws://127.0.0.1:{stack.ports.mqtt_ws}/mqtt
 Animate a qualifier day:
   .venv/bin/qualifiers replay stack/demo/qualifier-day.edits.jsonl --speed 60
-Logs are in {stack.workdir / "logs"}. Press Ctrl-C to stop.
+Logs are in {", ".join(str(folder) for folder in stack.log_folders())}.
+Press Ctrl-C to stop.
 """,
         flush=True,
     )
@@ -66,10 +67,7 @@ def main(argv=None) -> None:
         while not stopping.wait(WATCH_SECONDS):
             exited = stack.exited_services()
             if exited:
-                raise ServiceError(
-                    f"{', '.join(exited)} exited on its own. The logs are in "
-                    f"{stack.workdir}"
-                )
+                raise ServiceError(f"{', '.join(exited)} exited on its own")
     except KeyboardInterrupt:
         pass
     except ServiceError as exc:

@@ -76,6 +76,11 @@ class Service:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.process: subprocess.Popen | None = None
 
+    @property
+    def log_path(self) -> Path:
+        """The file that receives the process's output."""
+        return self.workdir / f"{self.name}.log"
+
     def command(self) -> list[str]:
         raise NotImplementedError
 
@@ -84,7 +89,7 @@ class Service:
 
     def start(self) -> "Service":
         self._check_ports_free()
-        with open(self.workdir / f"{self.name}.log", "ab") as log:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir
             )
@@ -309,7 +314,7 @@ class PythonService(Service):
 
     def start(self) -> "PythonService":
         self._check_ports_free()
-        with open(self.workdir / f"{self.name}.log", "ab") as log:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 self.command(),
                 stdout=log,
@@ -322,5 +327,5 @@ class PythonService(Service):
         return self
 
     def log_text(self) -> str:
-        path = self.workdir / f"{self.name}.log"
+        path = self.log_path
         return path.read_text(errors="replace") if path.exists() else ""

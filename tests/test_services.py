@@ -65,7 +65,9 @@ def test_stack_names_service_that_exited(tmp_path):
         stack.services["redis"].process.kill()
         stack.services["redis"].process.wait()
 
-        assert stack.exited_services() == ["redis (exit code -9)"]
+        log = tmp_path / "redis" / "redis.log"
+        assert stack.exited_services() == [f"redis (exit code -9, log {log})"]
+        assert stack.log_folders() == [tmp_path / "redis"]
     finally:
         stack.stop()
 
