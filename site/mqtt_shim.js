@@ -17,6 +17,8 @@ const EARLY_MAX_AGE_MS = 60000;
 // The WebSocket subprotocol that mqtt.js requests for MQTT 3.1.1.
 const MQTT_SUBPROTOCOL = "mqtt";
 const WORKER_FAILED = "the MQTT worker failed to run";
+// WebSocket.CONNECTING.
+const SOCKET_CONNECTING = 0;
 
 // MQTT messages received per topic, for tests and for checking what a page costs
 // on AWS IoT, which meters every message delivered to a subscriber.
@@ -129,6 +131,8 @@ function open(url, clientId, topics, socket, handlers) {
     worker: startWorker(),
     handlers,
     pending: [],
+    // Packets the worker sent before the socket opened.
+    outbox: [],
     requests: new Map(),
   };
   connections.set(client.id, client);
@@ -139,11 +143,19 @@ function open(url, clientId, topics, socket, handlers) {
     const transfer = data instanceof ArrayBuffer ? [data] : [];
     client.worker.postMessage({ op: "socket", id: client.id, type, data }, transfer);
   };
-  socket.addEventListener("open", () => relay("open"));
+  socket.addEventListener("open", () => {
+    for (const data of client.outbox.splice(0)) socket.send(data);
+    relay("open");
+  });
   socket.addEventListener("message", (event) => relay("message", event.data));
   socket.addEventListener("error", () => relay("error"));
   socket.addEventListener("close", () => relay("close"));
   return client;
+}
+
+function sendOrKeep(client, data) {
+  if (client.socket.readyState === SOCKET_CONNECTING) client.outbox.push(data);
+  else client.socket.send(data);
 }
 
 function request(client, op, topics, onDone) {
@@ -167,7 +179,7 @@ function startWorker() {
   started.onmessage = ({ data }) => {
     const client = connections.get(data.id);
     if (client === undefined) return; // ended by Python, or never adopted
-    if (data.event === "send") client.socket.send(data.data);
+    if (data.event === "send") sendOrKeep(client, data.data);
     else if (data.event === "close-socket") client.socket.close();
     else if (client.handlers === null) client.pending.push(data);
     else dispatch(client, data);

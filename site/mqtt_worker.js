@@ -6,7 +6,8 @@
 //
 // Requests, each naming a connection by the shim's `id`:
 //   {op: "connect", id, url, clientId, topics, readyState}
-//       topics: subscribe once connected (or null); readyState: the socket's now
+//       topics: subscribe once connected (or null); readyState: the page socket's
+//       now, where CONNECTING counts as OPEN (the shim keeps packets until open)
 //   {op: "socket", id, type: "open" | "message" | "error" | "close", data}
 //   {op: "subscribe" | "unsubscribe", id, request, topics}
 //   {op: "end", id}
@@ -99,7 +100,9 @@ async function run(data) {
 
 const operations = {
   connect({ id, url, clientId, topics, readyState }, mqtt) {
-    const socket = new RelayedSocket(id, readyState);
+    // The shim keeps what mqtt.js sends until the page's socket opens, so mqtt.js may
+    // write CONNECT at once, and the shim sends it as soon as the socket opens.
+    const socket = new RelayedSocket(id, Math.max(readyState, OPEN));
     sockets.set(id, socket);
     const client = mqtt.connect(url, {
       clientId,

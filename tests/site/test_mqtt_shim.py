@@ -71,10 +71,10 @@ def test_worker_checks_pass():
 
 
 def test_worker_checks_catch_stale_ready_state(tmp_path):
-    # The relayed socket stays CONNECTING after the page's socket opened.
+    # The relayed socket stays OPEN after the page's socket closed.
     worker = break_copy(
         WORKER,
-        'if (type === "open") this.readyState = OPEN;',
+        'if (type === "close") this.readyState = CLOSED;',
         "void 0;",
         tmp_path,
     )

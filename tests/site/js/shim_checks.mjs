@@ -89,6 +89,8 @@ class FakeSocket {
   }
 
   send(data) {
+    // A browser's WebSocket throws InvalidStateError while CONNECTING.
+    if (this.readyState === 0) throw new Error("InvalidStateError: the socket is CONNECTING");
     this.sent.push(data);
   }
 
@@ -168,12 +170,13 @@ async function bufferedEventsReachPythonInOrder() {
   });
   const { id } = connect;
 
+  const packet = new ArrayBuffer(2);
+  worker.emit({ id, event: "send", data: packet });
+  socket.fire("open");
+  assert.deepEqual(socket.sent, [packet], "packets must reach the socket before adopt");
   worker.emit({ id, event: "connect" });
   worker.emit({ id, event: "subscribed", error: "" });
   worker.emit({ id, event: "message", topic: "q/snapshot", text: '{"type":"snapshot"}' });
-  const packet = new ArrayBuffer(2);
-  worker.emit({ id, event: "send", data: packet });
-  assert.deepEqual(socket.sent, [packet], "packets must reach the socket before adopt");
   const python = recorder();
   const adopted = shim.adopt("ws://b/mqtt?signed=1", ...python.adoptHandlers);
   worker.emit({ id, event: "message", topic: "q/updates", text: "d1" });
@@ -193,7 +196,8 @@ async function bufferedEventsReachPythonInOrder() {
     ["close", ""],
   ]);
   assert.deepEqual(globalThis.qhMessagesReceived, { "q/snapshot": 1, "q/updates": 2 });
-  assert.deepEqual(worker.messages().map(({ op }) => op), ["connect"], "adopt must not end it");
+  const ops = worker.messages().map(({ op }) => op);
+  assert.deepEqual(ops, ["connect", "socket"], "adopt must not end it");
   assert.equal(socket.closed, false);
 }
 
@@ -513,6 +517,7 @@ async function workerEventsReachSocket() {
   const client = shim.connect("ws://b/mqtt", "viewer-2", ...recorder().connectHandlers);
   const worker = theWorker();
   const packet = new ArrayBuffer(4);
+  client.socket.fire("open");
 
   worker.emit({ id: client.id, event: "send", data: packet });
   assert.deepEqual(client.socket.sent, [packet]);
@@ -521,6 +526,26 @@ async function workerEventsReachSocket() {
   worker.emit({ id: client.id, event: "close-socket" });
 
   assert.equal(client.socket.closeCalls, 1);
+}
+
+async function packetsWaitForSocketOpen() {
+  const shim = await load();
+  const client = shim.connect("ws://b/mqtt", "viewer-2", ...recorder().connectHandlers);
+  const worker = theWorker();
+  const connectPacket = new ArrayBuffer(3);
+  const subscribePacket = new ArrayBuffer(5);
+
+  worker.emit({ id: client.id, event: "send", data: connectPacket });
+  worker.emit({ id: client.id, event: "send", data: subscribePacket });
+  assert.deepEqual(client.socket.sent, [], "a CONNECTING socket must not be written");
+  client.socket.fire("open");
+
+  assert.deepEqual(client.socket.sent, [connectPacket, subscribePacket]);
+  const relayed = worker.messages().filter(({ op }) => op === "socket");
+  assert.deepEqual(relayed.map(({ type }) => type), ["open"]);
+  const later = new ArrayBuffer(1);
+  worker.emit({ id: client.id, event: "send", data: later });
+  assert.deepEqual(client.socket.sent, [connectPacket, subscribePacket, later]);
 }
 
 async function endedConnectionEventsIgnored() {
@@ -647,6 +672,7 @@ try {
   await requestsReportDoneErrors();
   await socketEventsReachWorker();
   await workerEventsReachSocket();
+  await packetsWaitForSocketOpen();
   await endedConnectionEventsIgnored();
   await closedConnectionEventsIgnored();
   await workerErrorClosesEveryConnection();

@@ -136,7 +136,9 @@ async function connectCreatesClient() {
   assert.deepEqual(worker.messages(), []);
 }
 
-async function socketStartsInPageReadyState() {
+async function socketStartsOpenForMqtt() {
+  // The shim keeps packets until the page's socket opens, so a CONNECTING socket
+  // counts as OPEN and mqtt.js writes CONNECT at once.
   for (const readyState of [0, 1]) {
     const worker = await load();
 
@@ -144,7 +146,7 @@ async function socketStartsInPageReadyState() {
     await settle(worker);
 
     const [client] = worker.clients;
-    assert.equal(client.initialReadyState, readyState);
+    assert.equal(client.initialReadyState, 1, `page readyState ${readyState}`);
     assert.equal(client.socket.OPEN, 1);
     assert.equal(client.socket.binaryType, "arraybuffer");
     assert.equal(client.options.createWebsocket(), client.socket, "one socket per connection");
@@ -384,7 +386,7 @@ async function failedLoadEndsRequests() {
 
 try {
   await connectCreatesClient();
-  await socketStartsInPageReadyState();
+  await socketStartsOpenForMqtt();
   await socketEventsArriveInOrder();
   await sendPostsTransferredCopy();
   await closePostsCloseSocketOnce();
