@@ -104,6 +104,7 @@ const operations = {
     // write CONNECT at once, and the shim sends it as soon as the socket opens.
     const socket = new RelayedSocket(id, Math.max(readyState, OPEN));
     sockets.set(id, socket);
+
     const client = mqtt.connect(url, {
       clientId,
       protocolVersion: 4,
@@ -114,6 +115,7 @@ const operations = {
       createWebsocket: () => socket,
     });
     clients.set(id, client);
+
     let lastError = "";
     client.on("connect", () => {
       self.postMessage({ id, event: "connect" });
@@ -132,6 +134,7 @@ const operations = {
       forget(id, client);
       self.postMessage({ id, event: "close", error: lastError });
     });
+
     if (readyState > OPEN) {
       // The socket closed before mqtt.js took it, so its "close" event is past.
       lastError = SOCKET_CLOSED_EARLY;
