@@ -25,9 +25,9 @@ const SOCKET_CONNECTING = 0;
 const received = {};
 globalThis.qhMessagesReceived = received;
 
-// Connections by id. Each is {id, socket, worker, handlers, requests}. Its handlers
-// are null while an early connection waits for adopt(), and its events wait in
-// `pending` until then.
+// Connections by id. Each is {id, socket, worker, handlers, pending, outbox,
+// requests}. Its handlers are null while an early connection waits for adopt(),
+// and its events wait in `pending` until then.
 const connections = new Map();
 let worker = null;
 let nextId = 1;
