@@ -131,6 +131,7 @@ async function connectCreatesClient() {
   assert.equal(client.url, "wss://broker.test/mqtt?signed=1");
   assert.equal(client.options.clientId, "viewer-1");
   assert.equal(client.options.reconnectPeriod, 0, "Python decides when to reconnect");
+  assert.equal(client.options.keepalive, 30, "AWS IoT's minimum keepalive, in seconds");
   assert.equal(client.options.protocolVersion, 4);
   assert.equal(typeof client.options.createWebsocket, "function");
   assert.deepEqual(worker.messages(), []);
