@@ -72,7 +72,7 @@ new MutationObserver(benchCheck).observe(document, {
 RESOURCES = """() => performance.getEntriesByType("navigation")
   .concat(performance.getEntriesByType("resource"))
   .map((entry) => [entry.transferSize, entry.responseEnd, entry.name])"""
-# A worker has its own clock and resource list; its times go to the page's clock.
+# A worker has its own clock and resource list, so its times move to the page's clock.
 WORKER_RESOURCES = """(pageOrigin) => performance.getEntriesByType("resource")
   .map((entry) => [entry.transferSize,
     entry.responseEnd + performance.timeOrigin - pageOrigin, entry.name])"""
@@ -298,11 +298,10 @@ def report(
             "wasm memory and the MQTT worker's heap are not part of it. Publish to "
             "DOM runs from just before the store commit to the page's DOM update, "
             "through the bridge (rate-limited), Mosquitto and MQTT over WebSockets. "
-            "Both pages' time to live includes the "
-            "WebSocket upgrade at the stack's Mosquitto, whose websockets listener "
-            "answered a raw upgrade request after about 200 ms on this machine "
-            "(Mosquitto 2.0.11), so the ratio is lower than against a broker that "
-            "answers at once."
+            "Both pages' time to live includes the WebSocket upgrade at the stack's "
+            "Mosquitto 2.0.11. On this machine its websockets listener answered a "
+            "raw upgrade request after about 200 ms. So the ratio is lower than "
+            "against a broker that answers at once."
         ),
         "",
         "![load times](page-load.png)",

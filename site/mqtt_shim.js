@@ -36,7 +36,7 @@ let early = null;
 // Set once Python opens its first link: from then on it makes every connection.
 let pythonConnects = false;
 
-// Connects to `url`; returns the client that subscribe(), unsubscribe() and end()
+// Connects to `url` and returns the client that subscribe(), unsubscribe() and end()
 // take. onConnect(), onMessage(topic, text) and onClose(error) report its events.
 export function connect(url, clientId, onConnect, onMessage, onClose) {
   pythonConnects = true;
@@ -187,6 +187,7 @@ function startWorker() {
   started.onerror = (event) => {
     event.preventDefault();
     const error = `${WORKER_FAILED}: ${event.message || "no details"}`;
+    console.warn(error);
     // A worker that failed to load posts nothing, and one that threw may still hold
     // clients for the sockets closed here. So it is terminated, and the next
     // connection starts another.

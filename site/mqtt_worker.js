@@ -87,6 +87,7 @@ async function run(data) {
   } catch (error) {
     // The shim hears of the failure as the end of that connection or request.
     const text = errorText(error);
+    console.warn(`MQTT worker: ${data.op} for connection ${data.id} failed: ${text}`);
     if (data.op === "connect") {
       clients.delete(data.id);
       sockets.delete(data.id);

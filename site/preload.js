@@ -31,6 +31,7 @@
     // shim then starts another one, whose errors it handles.
     worker.onerror = (event) => {
       event.preventDefault();
+      console.warn("the MQTT worker failed to run: " + (event.message || "no details"));
       worker.failed = true;
     };
     window.qhMqttWorker = worker;
